@@ -1,0 +1,49 @@
+"""The Bolt app factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.context import Context
+from bot.listeners import register_listeners
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, something went wrong on my side. It has been logged; please try again in a minute."
+
+
+def make_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url or WebClient.BASE_URL, timeout=10)
+    # Slack answers 429 with Retry-After when we post too fast; wait and retry instead of losing the call.
+    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=3), ConnectionErrorRetryHandler()])
+    return client
+
+
+def create_app(ctx: Context, settings: Settings, client: WebClient | None = None) -> App:
+    app = App(
+        client=client or make_client(settings),
+        signing_secret=settings.signing_secret or "socket-mode-needs-no-secret",
+        token_verification_enabled=False,  # no auth.test at start: a bad token is reported by the first call
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("lab2prod.bolt"),
+    )
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
+        kind = body.get("type") or body.get("command") or (body.get("event") or {}).get("type")
+        user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+        log.error("unhandled error in %s for user %s in %s", kind, user, body.get("team_id"), exc_info=error)
+        if body.get("response_url"):
+            try:
+                respond(text=SORRY, response_type="ephemeral", replace_original=False)
+            except Exception:
+                log.exception("could not tell the user about the error")
+        return None
+
+    register_listeners(app, ctx)
+    return app

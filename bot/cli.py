@@ -1,0 +1,188 @@
+"""The `lab2prod` command line: the terminal tutor, the server, and the admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.tutor.matcher import Band, Match, build_matcher
+from content.loader import Bank, ContentError, load_bank, summary
+
+log = logging.getLogger("lab2prod")
+WIDTH = 88
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def render_match(bank: Bank, match: Match) -> str:
+    if match.band is Band.ANSWER and match.topic:
+        return render_topic(bank, match.topic)
+    if match.band is Band.DID_YOU_MEAN:
+        options = ", ".join(f"{bank.topics[s].title} ({s})" for s in match.suggestions)
+        return f"Not sure what you mean. Did you mean: {options}?\nTry: lab2prod ask \"{match.suggestions[0]}\""
+    return (
+        "I don't know that one: I only cover how ML in research differs from ML in production.\n"
+        "Topics: " + ", ".join(bank.topics) + "\n(In Slack this question is logged so the authors can fill the gap.)"
+    )
+
+
+def render_topic(bank: Bank, topic_id: str) -> str:
+    t = bank.topics[topic_id]
+    lines = [
+        f"{t.title}",
+        "=" * len(t.title),
+        _wrap(f"In research:   {t.answer.research}"),
+        _wrap(f"In production: {t.answer.production}"),
+        "",
+        *(_wrap(f"- {p}") for p in t.key_points),
+        "",
+        _wrap(f"Example: {t.example}"),
+    ]
+    if t.related:
+        lines.append("Related: " + ", ".join(t.related))
+    return "\n".join(lines)
+
+
+def _load_bank() -> Bank:
+    try:
+        return load_bank(os.environ.get("LAB2PROD_CONTENT") or None)
+    except ContentError as exc:
+        raise SystemExit("content errors:\n" + "\n".join(exc.problems)) from exc
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    bank = _load_bank()
+    matcher = build_matcher(bank.topics)
+    questions = [line.rstrip("\n") for line in sys.stdin] if args.question == "-" else [args.question]
+    for question in questions:
+        if args.question == "-" and not question.strip():
+            continue
+        match = matcher.match(question)
+        if args.json:
+            out.write(json.dumps(match.as_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(render_match(bank, match) + "\n\n")
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    for topic in _load_bank().topics.values():
+        out.write(f"{topic.id:18} {topic.title}\n")
+    return 0
+
+
+def cmd_content(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.action == "check":
+        try:
+            bank = load_bank(args.path)
+        except ContentError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+            return 1
+        out.write(f"ok: {summary(bank)}\n")
+        return 0
+    return _gaps(out)
+
+
+def _gaps(out: TextIO) -> int:
+    from storage.db import make_engine, make_sessionmaker, transaction, upgrade
+    from storage.repos import questions
+
+    upgrade()
+    with transaction(make_sessionmaker(make_engine())) as session:
+        gaps, feedback = questions.gaps(session), questions.least_helpful(session)
+    out.write("Questions the tutor could not answer confidently (most asked first):\n")
+    for gap in gaps:
+        out.write(f"  {gap.times:4}x  {gap.text[:100]}  (best confidence {gap.best_confidence:.2f})\n")
+    if not gaps:
+        out.write("  none yet\n")
+    out.write("\nLeast helpful topics (by 👍/👎 votes):\n")
+    for fb in feedback:
+        out.write(f"  {fb.topic:18} {fb.helpful} helpful, {fb.unhelpful} not helpful\n")
+    if not feedback:
+        out.write("  no unhelpful votes yet\n")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from storage.db import database_url, upgrade
+
+    upgrade()
+    out.write(f"database is at the newest schema: {_redact(database_url())}\n")
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from bot.serve import serve
+
+    return serve(http=args.http, host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lab2prod", description="A Slack tutor on how ML in research differs from ML in production."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer a question in the terminal")
+    ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(func=cmd_ask)
+
+    sub.add_parser("topics", help="list the topics the tutor can explain").set_defaults(func=cmd_topics)
+
+    content = sub.add_parser("content", help="check the teaching material or see what it lacks")
+    content_sub = content.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = content_sub.add_parser("check", help="validate topics.yaml and quiz.yaml (exit 1 on errors)")
+    check.add_argument(
+        "path", nargs="?", type=Path, help="a content folder or one YAML file (default: the shipped bank)"
+    )
+    content_sub.add_parser("gaps", help="questions the tutor could not answer, least helpful topics")
+    content.set_defaults(func=cmd_content)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="run the migrations to the newest schema")
+    db.set_defaults(func=cmd_db)
+
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    serve.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000), help="default $PORT or 3000")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Settings from the environment (names fixed by DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from storage.db import DEFAULT_URL
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str | None
+    database_url: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        def get(name: str) -> str | None:
+            return os.environ.get(name) or None
+
+        return cls(
+            bot_token=get("SLACK_BOT_TOKEN"),
+            signing_secret=get("SLACK_SIGNING_SECRET"),
+            app_token=get("SLACK_APP_TOKEN"),
+            api_url=get("SLACK_API_URL"),
+            database_url=get("DATABASE_URL") or DEFAULT_URL,
+        )
+
+    def missing_for_serve(self) -> list[str]:
+        missing = [] if self.bot_token else ["SLACK_BOT_TOKEN"]
+        if not self.app_token and not self.signing_secret:
+            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        return missing

@@ -1,0 +1,94 @@
+"""Pydantic models of the teaching material: the shape every YAML entry must have."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+SourceId = Annotated[str, StringConstraints(pattern=r"^\d{3}_[0-9a-f]{16}$")]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contrast(Strict):
+    research: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+    production: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+class Topic(Strict):
+    id: TopicId
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    aliases: list[Line] = Field(min_length=1)
+    phrasings: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = Field(
+        min_length=8
+    )
+    answer: Contrast
+    key_points: list[Line] = Field(min_length=3, max_length=6)
+    example: Line
+    related: list[TopicId] = Field(default_factory=list)
+    sources: list[SourceId] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _not_related_to_itself(self) -> Topic:
+        if self.id in self.related:
+            raise ValueError(f"topic {self.id!r} lists itself in related")
+        return self
+
+
+class Option(Strict):
+    # Slack cuts checkbox and button labels at 75 characters.
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
+    correct: bool
+    why: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+QuizKind = Literal["single", "multi", "true_false"]
+
+
+class Question(Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+    topic: TopicId
+    kind: QuizKind
+    difficulty: Literal[1, 2, 3]
+    prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    options: list[Option]
+    sources: list[SourceId] = Field(min_length=1)
+
+    @field_validator("options")
+    @classmethod
+    def _unique_texts(cls, options: list[Option]) -> list[Option]:
+        texts = [o.text.casefold() for o in options]
+        if len(set(texts)) != len(texts):
+            raise ValueError("option texts must be unique within a question")
+        return options
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Question:
+        n, right = len(self.options), sum(o.correct for o in self.options)
+        if self.kind == "single" and not (2 <= n <= 5 and right == 1):
+            raise ValueError(f"single needs 2-5 options with exactly one correct (has {n}, {right} correct)")
+        if self.kind == "multi" and not (3 <= n <= 6 and 1 <= right < n):
+            # At least one wrong option, so ticking every box can never be the right answer.
+            raise ValueError(f"multi needs 3-6 options, at least one right and one wrong (has {n}, {right} correct)")
+        if self.kind == "true_false" and not (
+            [o.text for o in self.options] == ["True", "False"] and right == 1
+        ):
+            raise ValueError('true_false needs exactly the options "True" then "False", one of them correct')
+        return self
+
+    @property
+    def correct_indexes(self) -> frozenset[int]:
+        return frozenset(i for i, o in enumerate(self.options) if o.correct)
+
+
+class TopicFile(Strict):
+    topics: list[Topic] = Field(min_length=1)
+
+
+class QuizFile(Strict):
+    questions: list[Question] = Field(min_length=1)

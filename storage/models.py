@@ -1,0 +1,139 @@
+"""SQLAlchemy 2 typed models. Every row carries the Slack workspace id; uniqueness is the database's job."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AskedQuestion(Base):
+    """A question someone asked and what the matcher made of it: the raw material of `content gaps`."""
+
+    __tablename__ = "asked_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    surface: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(40))
+    confidence: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_asked_band", "band", "asked_at"),)
+
+
+class HelpfulVote(Base):
+    """One vote per person per topic; voting again changes the vote."""
+
+    __tablename__ = "helpful_votes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(40))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    voted_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", "topic", name="uq_vote_per_topic"),)
+
+
+class ProcessedEvent(Base):
+    """Slack retries events it thinks we missed; the primary key makes a retry a no-op."""
+
+    __tablename__ = "processed_events"
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuizChannel(Base):
+    __tablename__ = "quiz_channels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    post_time: Mapped[str] = mapped_column(String(5))  # HH:MM wall-clock time in `tz`
+    tz: Mapped[str] = mapped_column(String(64))
+    weekdays: Mapped[str] = mapped_column(String(27))  # "mon,tue,wed"
+    close_after_minutes: Mapped[int] = mapped_column(Integer)
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_quiz_channel"),)
+
+
+class QuizPost(Base):
+    """One daily question in one channel. The row is claimed before posting, so a second poster loses the race."""
+
+    __tablename__ = "quiz_posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[date] = mapped_column(Date)
+    question_id: Mapped[str] = mapped_column(String(60))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime)
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    shown_count: Mapped[int] = mapped_column(Integer, default=0)  # answer count the channel message shows
+    shown_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "local_date", name="uq_post_per_channel_day"),
+        Index("ix_posts_open", "closed_at", "closes_at"),
+    )
+
+
+class Answer(Base):
+    """A graded answer. Points are derived from these facts by the scoring rules, never stored."""
+
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_posts.id", ondelete="CASCADE"))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    question_id: Mapped[str] = mapped_column(String(60))
+    topic: Mapped[str] = mapped_column(String(40))
+    difficulty: Mapped[int] = mapped_column(Integer)
+    choice: Mapped[str] = mapped_column(String(32))  # chosen option indexes, "0,2"
+    credit: Mapped[float] = mapped_column(Float)  # 0..1 from the grading rule at answer time
+    correct: Mapped[bool] = mapped_column(Boolean)
+    correct_order: Mapped[int | None] = mapped_column(Integer)  # 1 = first fully correct answer of the post
+    practice: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id", name="uq_answer_per_post_user"),
+        Index("ix_answers_board", "workspace_id", "practice", "answered_at", "user_id"),
+        Index("ix_answers_user", "workspace_id", "user_id", "answered_at"),
+    )
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))
+    name_key: Mapped[str] = mapped_column(String(40))  # case-folded, so "Ops" and "ops" are one team
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key", name="uq_team_name"),)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # one team per person per workspace
+    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UserName(Base):
+    """Display names from users.info, refreshed at most daily so leaderboards never call Slack per row."""
+
+    __tablename__ = "user_names"
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)

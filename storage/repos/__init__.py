@@ -1,0 +1,1 @@
+"""Repositories: the only modules that speak SQL. Each takes a Session and returns plain data."""

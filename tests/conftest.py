@@ -1,0 +1,85 @@
+"""Shared fixtures: a real SQLite file, a fake Slack Web API, and the real app served over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.context import Context, build_context
+from bot.server import make_http_server
+from storage.db import upgrade
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+
+@dataclass
+class FrozenClock:
+    """A settable clock (naive UTC, like the database). Tests move it; the app reads it."""
+
+    now: datetime = datetime(2026, 3, 2, 8, 0)  # a Monday
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'lab2prod.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def ctx(db_url: str, clock: FrozenClock) -> Context:
+    return build_context(db_url, clock=clock)
+
+
+@pytest.fixture
+def sessions(ctx: Context) -> sessionmaker[Session]:
+    return ctx.sessions
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(fake_slack: FakeSlack, db_url: str) -> Settings:
+    return Settings(
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        api_url=fake_slack.api_url,
+        database_url=db_url,
+    )
+
+
+@pytest.fixture
+def slack(ctx: Context, settings: Settings) -> Iterator[SlackSender]:
+    """The real Bolt app behind waitress on a free port; yields a sender of signed requests."""
+    server = make_http_server(create_app(ctx, settings), "127.0.0.1", 0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    host, port = server.socket.getsockname()[:2]
+    yield SlackSender(f"http://{host}:{port}/slack/events")
+    server.close()
+    thread.join(timeout=5)
