@@ -12,6 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.context import Context
 from bot.tutor.matcher import Band, Match, build_matcher
 from content.loader import Bank, ContentError, load_bank, summary
 
@@ -134,6 +138,88 @@ def cmd_serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return serve(http=args.http, host=args.host, port=args.port)
 
 
+def _slack_client_or_exit() -> WebClient:
+    from bot.app import make_client
+    from bot.config import Settings
+
+    settings = Settings.from_env()
+    if not settings.bot_token:
+        raise SystemExit("set SLACK_BOT_TOKEN (and SLACK_API_URL for a test server) to talk to Slack")
+    return make_client(settings)
+
+
+def _context() -> Context:
+    from bot.context import build_context
+    from storage.db import database_url, upgrade
+
+    upgrade()
+    try:
+        return build_context(database_url(), os.environ.get("LAB2PROD_CONTENT") or None)
+    except ContentError as exc:
+        raise SystemExit("content errors:\n" + "\n".join(exc.problems)) from exc
+
+
+def cmd_channels(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from bot import quiz_service
+    from bot.tutor.schedule import ScheduleError
+    from storage.db import transaction
+    from storage.repos import quiz as repo
+
+    ctx = _context()
+    if args.action == "list":
+        with transaction(ctx.sessions) as session:
+            channels = repo.find_channels(session)
+        for channel in channels:
+            out.write(quiz_service.describe(channel) + "\n")
+        if not channels:
+            out.write("no quiz channels yet; add one: lab2prod channels add C0123 --time 09:00 --tz Europe/Berlin\n")
+        return 0
+    if args.action == "remove":
+        with transaction(ctx.sessions) as session:
+            removed = repo.remove_channel(session, args.channel)
+        if not removed:
+            print(f"{args.channel} has no quiz schedule", file=sys.stderr)
+            return 1
+        out.write(f"removed {args.channel}; its past quizzes and scores are kept\n")
+        return 0
+    client = _slack_client_or_exit()
+    try:
+        workspace = client.auth_test()["team_id"]
+        client.conversations_info(channel=args.channel)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        hint = " (is the channel id right, and is the bot invited?)" if error == "channel_not_found" else ""
+        print(f"cannot add {args.channel}: Slack says {error}{hint}", file=sys.stderr)
+        return 1
+    try:
+        channel = quiz_service.save_channel(
+            ctx, workspace, args.channel, args.time, args.tz, args.weekdays, args.close_after
+        )
+    except ScheduleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out.write("scheduled " + quiz_service.describe(channel) + "\n")
+    return 0
+
+
+def cmd_post_quiz(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from bot import quiz_service
+
+    ctx, client = _context(), _slack_client_or_exit()
+    for line in quiz_service.post_due(ctx, client, args.channel):
+        out.write(line + "\n")
+    closed = quiz_service.close_due(ctx, client)
+    if closed:
+        out.write(f"revealed {closed} closed quiz(zes)\n")
+    return 0
+
+
+def cmd_quiz(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from bot.terminal_quiz import run_practice
+
+    return run_practice(_context(), args.answer, args.question, out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lab2prod", description="A Slack tutor on how ML in research differs from ML in production."
@@ -161,6 +247,28 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="run the migrations to the newest schema")
     db.set_defaults(func=cmd_db)
 
+    channels = sub.add_parser("channels", help="which channels get the daily quiz, and when")
+    channels_sub = channels.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = channels_sub.add_parser("add", help="schedule the daily quiz in a channel")
+    add.add_argument("channel", help="channel id, e.g. C0123ABCD")
+    add.add_argument("--time", required=True, help="local post time, HH:MM (24h)")
+    add.add_argument("--tz", required=True, help="time zone, Area/City, e.g. Europe/Berlin")
+    add.add_argument("--weekdays", default="mon-fri", help="e.g. mon-fri (default), mon-sun, mon,wed,fri")
+    add.add_argument("--close-after", default="8h", help="how long answers are taken, e.g. 8h (default), 90m")
+    channels_sub.add_parser("list", help="list scheduled channels")
+    remove = channels_sub.add_parser("remove", help="stop the daily quiz in a channel")
+    remove.add_argument("channel")
+    channels.set_defaults(func=cmd_channels)
+
+    post = sub.add_parser("post-quiz", help="post today's quiz to every due channel (safe from cron)")
+    post.add_argument("--channel", help="only this channel")
+    post.set_defaults(func=cmd_post_quiz)
+
+    quiz = sub.add_parser("quiz", help="a practice question in the terminal")
+    quiz.add_argument("--answer", help="answer without a prompt: a letter (B), letters (A,C), or true/false")
+    quiz.add_argument("--question", help="the question id to answer (shown with each question)")
+    quiz.set_defaults(func=cmd_quiz)
+
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
@@ -173,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

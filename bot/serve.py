@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import scheduler
 from bot.app import create_app
 from bot.config import Settings
 from bot.context import build_context
@@ -27,6 +28,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
         return 1
     upgrade(settings.database_url)
     app = create_app(ctx, settings)
+    scheduler.start(ctx, app.client)
     if settings.app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

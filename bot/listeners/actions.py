@@ -50,7 +50,9 @@ def register(app: App, ctx: Context) -> None:
                 helpful=action["action_id"].endswith("yes"),
                 at=ctx.clock(),
             )
-        thanks = "Thanks, glad it helped!" if action["action_id"].endswith("yes") else (
-            "Thanks for telling me. The authors will see which answers need work."
+        thanks = (
+            "Thanks, glad it helped!"
+            if action["action_id"].endswith("yes")
+            else ("Thanks for telling me. The authors will see which answers need work.")
         )
         respond(text=thanks, replace_original=False, response_type="ephemeral")

@@ -6,11 +6,16 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
 
+from bot import quiz_service
 from bot.blocks.answers import help_blocks, topics_blocks
 from bot.context import Context
 from bot.listeners.asking import answer, remember
 from bot.tutor.commands import Command, parse_command
+from bot.tutor.schedule import ScheduleError
+from storage.db import transaction
+from storage.repos import quiz as quiz_repo
 
 log = logging.getLogger(__name__)
 COMMAND = "/tutor"
@@ -56,4 +61,60 @@ def _topics(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respo
     _ack_ephemeral(ack, "Topics I can explain.", topics_blocks(list(ctx.bank.topics.values())))
 
 
-HANDLERS = {"ask": _ask, "help": _help, "usage": _usage, "topics": _topics}
+def _quiz(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
+    question, blocks = quiz_service.practice_question(ctx, command.get("team_id", ""), command.get("user_id", ""))
+    _ack_ephemeral(ack, f"Practice: {question.prompt}", blocks)
+
+
+def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
+    ack()  # the admin check calls Slack; answer through response_url
+    user, channel = command.get("user_id", ""), command.get("channel_id", "")
+    profile = _user_info(client, user)
+    if not _may_schedule(client, profile, user, channel):
+        respond(text="Only workspace admins or the channel's creator can set this channel's quiz time.")
+        return
+    tz_name = cmd.args[1] if len(cmd.args) > 1 else (profile or {}).get("tz") or "UTC"
+    existing = _existing_days(ctx, command.get("team_id", ""), channel)
+    try:
+        saved = quiz_service.save_channel(ctx, command.get("team_id", ""), channel, cmd.args[0], tz_name, existing)
+    except ScheduleError as exc:
+        respond(text=f":warning: {exc}")
+        return
+    respond(
+        text=f":alarm_clock: Daily quiz here at {saved.post_time} {saved.tz} on {saved.weekdays}.",
+        response_type="in_channel",
+    )
+
+
+def _existing_days(ctx: Context, workspace_id: str, channel_id: str) -> str:
+    with transaction(ctx.sessions) as session:
+        channel = quiz_repo.get_channel(session, workspace_id, channel_id)
+    return channel.weekdays if channel else "mon-fri"
+
+
+def _user_info(client: Any, user: str) -> dict[str, Any] | None:
+    try:
+        return client.users_info(user=user)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info failed for %s: %s", user, exc.response.get("error"))
+        return None
+
+
+def _may_schedule(client: Any, profile: dict[str, Any] | None, user: str, channel: str) -> bool:
+    """Slack has no API for channel managers, so: workspace admins and owners, or whoever created the channel."""
+    if profile and (profile.get("is_admin") or profile.get("is_owner")):
+        return True
+    try:
+        return client.conversations_info(channel=channel)["channel"].get("creator") == user
+    except SlackApiError:
+        return False
+
+
+HANDLERS = {
+    "ask": _ask,
+    "help": _help,
+    "usage": _usage,
+    "topics": _topics,
+    "quiz": _quiz,
+    "schedule": _schedule,
+}
