@@ -83,3 +83,10 @@ def slack(ctx: Context, settings: Settings) -> Iterator[SlackSender]:
     yield SlackSender(f"http://{host}:{port}/slack/events")
     server.close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def client(settings: Settings):
+    from bot.app import make_client
+
+    return make_client(settings)

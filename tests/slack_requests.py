@@ -76,8 +76,16 @@ class SlackSender:
         )
         return self.post(body, "application/json", **kw)
 
-    def command(self, text: str, *, user: str = "U1", channel: str = "C1", team: str = "T1",
-                response_url: str = "http://127.0.0.1:9/none", **kw: Any) -> Response:
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = "U1",
+        channel: str = "C1",
+        team: str = "T1",
+        response_url: str = "http://127.0.0.1:9/none",
+        **kw: Any,
+    ) -> Response:
         form = {
             "token": "x",
             "team_id": team,

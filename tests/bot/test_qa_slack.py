@@ -21,8 +21,14 @@ def count(sessions, model) -> int:
 
 def test_direct_message_gets_a_research_vs_production_answer(slack, fake_slack, sessions):
     resp = slack.event(
-        {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "why do models drift in prod",
-         "ts": "1.1"},
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D1",
+            "user": "U1",
+            "text": "why do models drift in prod",
+            "ts": "1.1",
+        },
         event_id="Ev1",
     )
     assert resp.status == 200
@@ -51,10 +57,14 @@ def test_retried_event_is_answered_once(slack, fake_slack, sessions):
 
 
 def test_bot_messages_and_channel_chatter_are_ignored(slack, fake_slack):
-    slack.event({"type": "message", "channel_type": "im", "channel": "D1", "bot_id": "B1", "text": "drift", "ts": "1"},
-                event_id="Ev2")
-    slack.event({"type": "message", "channel_type": "channel", "channel": "C1", "user": "U1", "text": "drift",
-                 "ts": "2"}, event_id="Ev3")
+    slack.event(
+        {"type": "message", "channel_type": "im", "channel": "D1", "bot_id": "B1", "text": "drift", "ts": "1"},
+        event_id="Ev2",
+    )
+    slack.event(
+        {"type": "message", "channel_type": "channel", "channel": "C1", "user": "U1", "text": "drift", "ts": "2"},
+        event_id="Ev3",
+    )
     time.sleep(0.3)
     assert fake_slack.of("chat.postMessage") == []
 

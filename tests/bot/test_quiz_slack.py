@@ -1,0 +1,259 @@
+"""The daily quiz end to end: schedule, post, click (signed block_actions over HTTP), feedback, reveal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import quiz_service
+from bot.tutor.schedule import ScheduleError
+from storage.models import Answer, QuizPost
+from tests.slack_requests import click, find_element
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def answers(sessions) -> list[Answer]:
+    with sessions() as s:
+        return list(s.scalars(select(Answer).order_by(Answer.id)))
+
+
+def post_today(ctx, client, fake_slack, kind: str | None = None, channel: str = "C1"):
+    """Schedule C1 so it is due at the frozen clock, post, and return (post row, question, posted blocks)."""
+    quiz_service.save_channel(ctx, "T1", channel, "08:00", "UTC", "mon-sun", "8h")
+    if kind:  # narrow the bank to one kind for this test
+        ctx.bank = type(ctx.bank)(
+            topics=ctx.bank.topics,
+            questions=tuple(q for q in ctx.bank.questions if q.kind == kind),
+            questions_by_id=ctx.bank.questions_by_id,
+        )
+    report = quiz_service.post_due(ctx, client, channel)
+    assert "posted" in report[0], report
+    call = fake_slack.of("chat.postMessage")[-1]
+    with ctx.sessions() as s:
+        post = s.scalars(select(QuizPost).where(QuizPost.channel_id == channel)).one()
+    return post, ctx.bank.questions_by_id[post.question_id], call.params["blocks"]
+
+
+def test_channel_schedule_validation(ctx):
+    with pytest.raises(ScheduleError, match="unknown time zone"):
+        quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Moon/Base")
+    with pytest.raises(ScheduleError, match="HH:MM"):
+        quiz_service.save_channel(ctx, "T1", "C1", "9am", "UTC")
+    saved = quiz_service.save_channel(ctx, "T1", "C1", "9:05", "Europe/Berlin", "mon,wed", "90m")
+    assert (saved.post_time, saved.tz, saved.weekdays, saved.close_after_minutes) == (
+        "09:05",
+        "Europe/Berlin",
+        "mon,wed",
+        90,
+    )
+
+
+def test_post_is_once_per_channel_and_local_day(ctx, client, fake_slack, clock):
+    post_today(ctx, client, fake_slack)
+    assert "already" in quiz_service.post_due(ctx, client)[0]
+    clock.advance(hours=3)
+    quiz_service.post_due(ctx, client)
+    assert len(fake_slack.of("chat.postMessage")) == 1
+    clock.advance(days=1)
+    quiz_service.post_due(ctx, client)
+    assert len(fake_slack.of("chat.postMessage")) == 2
+    with ctx.sessions() as s:
+        ids = s.scalars(select(QuizPost.question_id)).all()
+    assert len(set(ids)) == 2  # no repeat
+
+
+def test_not_due_before_time_or_on_off_days(ctx, client, fake_slack, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri")
+    clock.now = clock.now.replace(hour=7, minute=59)  # Monday 08:59 Berlin
+    assert quiz_service.post_due(ctx, client) == ["C1: not due"]
+    clock.now = clock.now.replace(day=7, hour=12)  # Saturday
+    assert quiz_service.post_due(ctx, client) == ["C1: not due"]
+    assert fake_slack.of("chat.postMessage") == []
+
+
+def test_slack_failure_frees_the_day_for_a_retry(ctx, client, fake_slack):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "mon-sun")
+    fake_slack.failing["chat.postMessage"] = "not_in_channel"
+    assert "refused" in quiz_service.post_due(ctx, client)[0]
+    del fake_slack.failing["chat.postMessage"]
+    assert "posted" in quiz_service.post_due(ctx, client)[0]
+
+
+def test_rate_limited_post_is_retried_not_lost(ctx, client, fake_slack):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "mon-sun")
+    fake_slack.rate_limited["chat.postMessage"] = 1
+    assert "posted" in quiz_service.post_due(ctx, client)[0]
+    assert [c.method for c in fake_slack.calls] == ["chat.postMessage:429", "chat.postMessage"]
+
+
+def test_single_choice_click_gives_private_feedback_and_counts(ctx, client, fake_slack, slack, sessions):
+    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    right = min(question.correct_indexes)
+    block, button = find_element(blocks, f"quiz_pick:{right}")
+    assert slack.block_action(click(block, button, user="U7", response_url=fake_slack.response_url())).status == 200
+    [ephemeral] = fake_slack.wait_for("chat.postEphemeral")
+    assert ephemeral.params["user"] == "U7"
+    text = json.dumps(ephemeral.params["blocks"])
+    assert "Right!" in text
+    assert all(o.why[:30] in text for o in question.options)  # every option explained
+    [update] = fake_slack.wait_for("chat.update")
+    assert "1 answer so far" in json.dumps(update.params["blocks"])
+    [row] = answers(sessions)
+    assert (row.user_id, row.correct, row.credit, row.post_id) == ("U7", True, 1.0, post.id)
+
+
+def test_second_click_on_another_option_scores_once(ctx, client, fake_slack, slack, sessions):
+    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    wrong = next(i for i in range(len(question.options)) if i not in question.correct_indexes)
+    right = min(question.correct_indexes)
+    for n, index in enumerate((wrong, right), start=1):
+        block, button = find_element(blocks, f"quiz_pick:{index}")
+        slack.block_action(click(block, button, user="U1", response_url=fake_slack.response_url()))
+        fake_slack.wait_for("chat.postEphemeral", n)
+    second = fake_slack.of("chat.postEphemeral")[1]
+    assert "already answered" in second.params["text"]
+    [row] = answers(sessions)
+    assert row.correct is False  # the first answer stands
+
+
+def test_fifty_concurrent_clicks_from_twenty_people_record_twenty(ctx, client, fake_slack, slack, sessions):
+    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    block, button = find_element(blocks, "quiz_pick:0")
+    payloads = [click(block, button, user=f"U{i % 20:02d}", response_url=fake_slack.response_url()) for i in range(50)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda p: slack.block_action(p).status, payloads))
+    assert statuses == [200] * 50
+    fake_slack.wait_for("chat.postEphemeral", 50, timeout=30)
+    rows = answers(sessions)
+    assert len(rows) == 20 and len({r.user_id for r in rows}) == 20
+    already = [c for c in fake_slack.of("chat.postEphemeral") if "already answered" in c.params["text"]]
+    assert len(already) == 30
+    # a burst of answers makes a few throttled updates, not fifty
+    assert 1 <= len(fake_slack.of("chat.update")) <= 3
+    quiz_service.refresh_counts(ctx, client)  # too soon: throttled
+    ctx.clock.advance(seconds=6)
+    quiz_service.refresh_counts(ctx, client)
+    assert "20 answers so far" in json.dumps(fake_slack.of("chat.update")[-1].params["blocks"])
+
+
+def test_multi_select_submit(ctx, client, fake_slack, slack, sessions):
+    post, question, blocks = post_today(ctx, client, fake_slack, kind="multi")
+    block, submit = find_element(blocks, "quiz_submit")
+    _, boxes = find_element(blocks, "quiz_boxes")
+
+    def state(indexes):
+        selected = [boxes["options"][i] for i in indexes]
+        return {block["block_id"]: {"quiz_boxes": {"type": "checkboxes", "selected_options": selected}}}
+
+    slack.block_action(click(block, submit, user="U1", response_url=fake_slack.response_url(), state=state([])))
+    [empty] = fake_slack.wait_for("chat.postEphemeral")
+    assert "Tick at least one box" in empty.params["text"]
+    assert answers(sessions) == []
+
+    everything = list(range(len(question.options)))
+    slack.block_action(click(block, submit, user="U2", response_url=fake_slack.response_url(), state=state(everything)))
+    fake_slack.wait_for("chat.postEphemeral", 2)
+    exact = sorted(question.correct_indexes)
+    slack.block_action(click(block, submit, user="U3", response_url=fake_slack.response_url(), state=state(exact)))
+    fake_slack.wait_for("chat.postEphemeral", 3)
+    rows = {r.user_id: r for r in answers(sessions)}
+    assert rows["U2"].credit == 0.0 and not rows["U2"].correct  # select-all never pays
+    assert rows["U3"].credit == 1.0 and rows["U3"].correct
+
+
+def test_close_reveals_in_place_and_late_clicks_are_told(ctx, client, fake_slack, slack, sessions, clock):
+    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    right, wrong = min(question.correct_indexes), max(set(range(len(question.options))) - question.correct_indexes)
+    for user, index in (("U1", wrong), ("U2", right), ("U3", right)):
+        clock.advance(seconds=10)
+        block, button = find_element(blocks, f"quiz_pick:{index}")
+        slack.block_action(click(block, button, user=user, response_url=fake_slack.response_url()))
+        fake_slack.wait_for("chat.postEphemeral", int(user[1:]))
+    clock.advance(hours=8)
+    assert quiz_service.close_due(ctx, client) == 1
+    assert quiz_service.close_due(ctx, client) == 0  # once
+    reveal = fake_slack.of("chat.update")[-1]
+    assert reveal.params["ts"] == fake_slack.of("chat.postMessage")[0].params.get("ts", reveal.params["ts"])
+    text = json.dumps(reveal.params["blocks"])
+    assert "closed" in text and "<@U2> (20s)" in text and "<@U3> (30s)" in text and "<@U1>" not in text
+    assert "3 answers" in text
+    assert all(b.get("type") != "actions" or "quiz_pick" not in json.dumps(b) for b in reveal.params["blocks"])
+    block, button = find_element(blocks, f"quiz_pick:{right}")
+    slack.block_action(click(block, button, user="U9", response_url=fake_slack.response_url()))
+    late = fake_slack.wait_for("chat.postEphemeral", 4)[-1]
+    assert "closed" in late.params["text"]
+    assert len(answers(sessions)) == 3
+    assert [a.correct_order for a in answers(sessions)] == [None, 1, 2]
+
+
+def test_click_on_unknown_post(slack, fake_slack, sessions):
+    block = {"type": "actions", "block_id": "quiz:999", "elements": []}
+    button = {
+        "type": "button",
+        "action_id": "quiz_pick:0",
+        "value": "999:0",
+        "text": {"type": "plain_text", "text": "A"},
+    }
+    slack.block_action(click(block, button, response_url=fake_slack.response_url()))
+    [reply] = fake_slack.wait_for("chat.postEphemeral")
+    assert "can't find that quiz" in reply.params["text"]
+    assert answers(sessions) == []
+
+
+def test_forged_and_stale_clicks_write_nothing(ctx, client, fake_slack, slack, sessions):
+    _, _, blocks = post_today(ctx, client, fake_slack, kind="single")
+    block, button = find_element(blocks, "quiz_pick:0")
+    payload = click(block, button, response_url=fake_slack.response_url())
+    assert slack.block_action(payload, signature="v0=" + "f" * 64).status == 401
+    assert slack.block_action(payload, timestamp=int(time.time()) - 3600).status == 401
+    time.sleep(0.3)
+    assert answers(sessions) == []
+    assert fake_slack.of("chat.postEphemeral") == []
+
+
+def test_practice_via_slash_command(slack, fake_slack, sessions):
+    body = slack.command("quiz").json()
+    assert body["response_type"] == "ephemeral"
+    assert body["blocks"][0]["text"]["text"].startswith("Practice:")
+    try:
+        block, button = find_element(body["blocks"], "practice_pick:0")
+        slack.block_action(click(block, button, response_url=fake_slack.response_url()))
+    except AssertionError:  # a multi-select question: tick the first box and submit
+        block, submit = find_element(body["blocks"], "practice_submit")
+        _, boxes = find_element(body["blocks"], "practice_boxes")
+        state = {block["block_id"]: {"practice_boxes": {"selected_options": [boxes["options"][0]]}}}
+        slack.block_action(click(block, submit, response_url=fake_slack.response_url(), state=state))
+    [reply] = fake_slack.wait_for("response_url")
+    assert reply.params["replace_original"] is True
+    [row] = answers(sessions)
+    assert row.practice is True and row.post_id is None
+
+
+def test_two_concurrent_post_quiz_runs_post_once(db_url, fake_slack, ctx):
+    quiz_service.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun")
+    quiz_service.save_channel(ctx, "T1", "C2", "00:00", "UTC", "mon-sun")
+    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake_slack.api_url}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "post-quiz"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [r.communicate(timeout=60) for r in runs]
+    assert all(r.returncode == 0 for r in runs), outputs
+    posted = fake_slack.of("chat.postMessage")
+    assert sorted(c.params["channel"] for c in posted) == ["C1", "C2"]
