@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from sqlalchemy import func, select
 
 from storage.models import AskedQuestion, HelpfulVote

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import quiz_service
 from bot.tutor.schedule import ScheduleError
@@ -112,7 +112,7 @@ def test_single_choice_click_gives_private_feedback_and_counts(ctx, client, fake
 
 
 def test_second_click_on_another_option_scores_once(ctx, client, fake_slack, slack, sessions):
-    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    _post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
     wrong = next(i for i in range(len(question.options)) if i not in question.correct_indexes)
     right = min(question.correct_indexes)
     for n, index in enumerate((wrong, right), start=1):
@@ -126,7 +126,7 @@ def test_second_click_on_another_option_scores_once(ctx, client, fake_slack, sla
 
 
 def test_fifty_concurrent_clicks_from_twenty_people_record_twenty(ctx, client, fake_slack, slack, sessions):
-    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    _post, _question, blocks = post_today(ctx, client, fake_slack, kind="single")
     block, button = find_element(blocks, "quiz_pick:0")
     payloads = [click(block, button, user=f"U{i % 20:02d}", response_url=fake_slack.response_url()) for i in range(50)]
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -146,7 +146,7 @@ def test_fifty_concurrent_clicks_from_twenty_people_record_twenty(ctx, client, f
 
 
 def test_multi_select_submit(ctx, client, fake_slack, slack, sessions):
-    post, question, blocks = post_today(ctx, client, fake_slack, kind="multi")
+    _post, question, blocks = post_today(ctx, client, fake_slack, kind="multi")
     block, submit = find_element(blocks, "quiz_submit")
     _, boxes = find_element(blocks, "quiz_boxes")
 
@@ -171,7 +171,7 @@ def test_multi_select_submit(ctx, client, fake_slack, slack, sessions):
 
 
 def test_close_reveals_in_place_and_late_clicks_are_told(ctx, client, fake_slack, slack, sessions, clock):
-    post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    _post, question, blocks = post_today(ctx, client, fake_slack, kind="single")
     right, wrong = min(question.correct_indexes), max(set(range(len(question.options))) - question.correct_indexes)
     for user, index in (("U1", wrong), ("U2", right), ("U3", right)):
         clock.advance(seconds=10)
