@@ -32,7 +32,7 @@ def render_match(bank: Bank, match: Match) -> str:
         return render_topic(bank, match.topic)
     if match.band is Band.DID_YOU_MEAN:
         options = ", ".join(f"{bank.topics[s].title} ({s})" for s in match.suggestions)
-        return f"Not sure what you mean. Did you mean: {options}?\nTry: lab2prod ask \"{match.suggestions[0]}\""
+        return f'Not sure what you mean. Did you mean: {options}?\nTry: lab2prod ask "{match.suggestions[0]}"'
     return (
         "I don't know that one: I only cover how ML in research differs from ML in production.\n"
         "Topics: " + ", ".join(bank.topics) + "\n(In Slack this question is logged so the authors can fill the gap.)"
@@ -193,7 +193,7 @@ def cmd_channels(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 1
     try:
         channel = quiz_service.save_channel(
-            ctx, workspace, args.channel, args.time, args.tz, args.weekdays, args.close_after
+            ctx, workspace, args.channel, args.time, args.tz, args.weekdays, args.close_after, args.weekly_summary
         )
     except ScheduleError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -218,6 +218,61 @@ def cmd_quiz(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from bot.terminal_quiz import run_practice
 
     return run_practice(_context(), args.answer, args.question, out)
+
+
+def _optional_client() -> WebClient | None:
+    from bot.app import make_client
+    from bot.config import Settings
+
+    settings = Settings.from_env()
+    return make_client(settings) if settings.bot_token else None
+
+
+def _workspace(client: WebClient | None, given: str | None) -> str:
+    """The workspace to report on: --workspace, else the bot token's own, else the only one in the database."""
+    if given:
+        return given
+    if client is not None:
+        try:
+            return client.auth_test()["team_id"]
+        except SlackApiError as exc:
+            raise SystemExit(f"Slack refused the token: {exc.response.get('error')}") from exc
+    from storage.db import transaction
+    from storage.repos import quiz as repo
+
+    with transaction(_context().sessions) as session:
+        workspaces = {c.workspace_id for c in repo.find_channels(session)}
+    if len(workspaces) == 1:
+        return workspaces.pop()
+    raise SystemExit("name the workspace with --workspace T0123 (or set SLACK_BOT_TOKEN)")
+
+
+def cmd_leaderboard(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from bot import scores_service
+
+    ctx, client = _context(), _optional_client()
+    workspace = _workspace(client, args.workspace)
+    board = scores_service.leaderboard(
+        ctx, client, workspace, args.period, args.teams, args.channel, only_channel=bool(args.channel)
+    )
+    title = f"{'Teams' if board.teams else 'People'}, {args.period}" + (f", {args.channel}" if args.channel else "")
+    out.write(f"{title} (periods in {board.tz})\n")
+    extra = "active" if board.teams else "streak"
+    out.write(f"{'rank':>4}  {'name':24} {'points':>8} {'accuracy':>8} {extra:>7}\n")
+    for row in board.rows:
+        value = row.active if board.teams else row.streak
+        out.write(f"{row.rank:>4}  {row.name[:24]:24} {row.points:>8.0f} {row.accuracy:>8.0%} {value:>7}\n")
+    if not board.rows:
+        out.write("  no scored answers in this period\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from bot import scores_service
+
+    ctx, client = _context(), _optional_client()
+    out.write(scores_service.export_csv(ctx, client, _workspace(client, args.workspace), args.period))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,6 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--tz", required=True, help="time zone, Area/City, e.g. Europe/Berlin")
     add.add_argument("--weekdays", default="mon-fri", help="e.g. mon-fri (default), mon-sun, mon,wed,fri")
     add.add_argument("--close-after", default="8h", help="how long answers are taken, e.g. 8h (default), 90m")
+    add.add_argument(
+        "--weekly-summary",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="post last week's leaderboard on the week's first quiz day (default: on)",
+    )
     channels_sub.add_parser("list", help="list scheduled channels")
     remove = channels_sub.add_parser("remove", help="stop the daily quiz in a channel")
     remove.add_argument("channel")
@@ -268,6 +329,21 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.add_argument("--answer", help="answer without a prompt: a letter (B), letters (A,C), or true/false")
     quiz.add_argument("--question", help="the question id to answer (shown with each question)")
     quiz.set_defaults(func=cmd_quiz)
+
+    board = sub.add_parser("leaderboard", help="top 10 people or teams")
+    board.add_argument("--period", choices=("week", "month", "all"), default="week")
+    board.add_argument("--teams", action="store_true", help="rank teams instead of people")
+    board.add_argument("--channel", help="only answers in this quiz channel (weeks in its time zone)")
+    board.add_argument("--workspace", help="Slack workspace id (default: the bot token's)")
+    board.set_defaults(func=cmd_leaderboard)
+
+    export = sub.add_parser("export", help="export data")
+    export_sub = export.add_subparsers(dest="what", required=True, metavar="WHAT")
+    export_scores = export_sub.add_parser("scores", help="person, team, points, answers, accuracy, streak")
+    export_scores.add_argument("--csv", action="store_true", required=True, help="CSV on stdout (the only format)")
+    export_scores.add_argument("--period", choices=("week", "month", "all"), default="all")
+    export_scores.add_argument("--workspace", help="Slack workspace id (default: the bot token's)")
+    export.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,7 @@ def save_channel(
     tz_name: str,
     weekdays_text: str = "mon-fri",
     close_after_text: str = "8h",
+    weekly_summary: bool | None = None,
 ) -> QuizChannel:
     """Validate and store a channel's schedule; ScheduleError says what is wrong in words a person can act on."""
     post_at, tz = parse_time(time_text), parse_tz(tz_name)
@@ -68,6 +69,7 @@ def save_channel(
             tz=tz.key,
             weekdays=format_weekdays(days),
             close_after_minutes=int(close_after.total_seconds() // 60),
+            weekly_summary=weekly_summary,
             at=ctx.clock(),
         )
 
@@ -144,8 +146,20 @@ def post_due(ctx: Context, client: WebClient, channel_id: str | None = None) -> 
             continue
         with transaction(ctx.sessions) as session:
             repo.set_message(session, post.id, response["ts"])
+            first_of_week = repo.first_post_of_week(session, channel.workspace_id, channel.channel_id, day)
         report.append(f"{channel.channel_id}: posted {question.id} for {day}")
+        if channel.weekly_summary and first_of_week:
+            _weekly_summary(ctx, client, channel, day)
     return report
+
+
+def _weekly_summary(ctx: Context, client: WebClient, channel: QuizChannel, day: date) -> None:
+    from bot import scores_service  # scores build on the quiz, not the other way round
+
+    try:
+        scores_service.weekly_summary(ctx, client, channel.workspace_id, channel.channel_id, channel.tz, day)
+    except SlackApiError as exc:
+        log.warning("weekly summary for %s failed: %s", channel.channel_id, exc.response.get("error"))
 
 
 def close_due(ctx: Context, client: WebClient) -> int:

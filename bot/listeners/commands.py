@@ -8,12 +8,15 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import quiz_service
+from bot import quiz_service, scores_service
 from bot.blocks.answers import help_blocks, topics_blocks
+from bot.blocks.common import escape
+from bot.blocks.scores import leaderboard_blocks, stats_fields
 from bot.context import Context
 from bot.listeners.asking import answer, remember
 from bot.tutor.commands import Command, parse_command
 from bot.tutor.schedule import ScheduleError
+from bot.tutor.teams import TeamNameError
 from storage.db import transaction
 from storage.repos import quiz as quiz_repo
 
@@ -110,6 +113,47 @@ def _may_schedule(client: Any, profile: dict[str, Any] | None, user: str, channe
         return False
 
 
+def _leaderboard(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
+    ack()  # names may need users.info: answer through response_url
+    period, who = cmd.args
+    board = scores_service.leaderboard(
+        ctx,
+        client,
+        command.get("team_id", ""),
+        period,
+        who == "teams",
+        command.get("channel_id"),
+        command.get("user_id"),
+    )
+    respond(text=f"Leaderboard ({period})", blocks=leaderboard_blocks(board), response_type="ephemeral")
+
+
+def _stats(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
+    stats = scores_service.personal_stats(ctx, command.get("team_id", ""), command.get("user_id", ""))
+    _ack_ephemeral(ack, f"{stats.points:.0f} points", [stats_fields(stats)])
+
+
+def _team(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
+    workspace, user = command.get("team_id", ""), command.get("user_id", "")
+    action = cmd.args[0]
+    if action == "join":
+        try:
+            name = scores_service.join_team(ctx, workspace, user, cmd.args[1])
+        except TeamNameError as exc:
+            _ack_ephemeral(ack, f"That team name won't work: {exc}.", help_blocks(f":warning: {exc}."))
+            return
+        text = f":busts_in_silhouette: You're in team *{escape(name)}*. Your answers now count for it too."
+    elif action == "leave":
+        left = scores_service.leave_team(ctx, workspace, user)
+        text = f"You left *{escape(left)}*." if left else "You're not in a team."
+    else:
+        teams = scores_service.list_teams(ctx, workspace)
+        text = "\n".join(f"• *{escape(n)}*: {c} member{'s' if c != 1 else ''}" for n, c in teams) or (
+            "No teams yet. Start one with `/tutor team join NAME`."
+        )
+    _ack_ephemeral(ack, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
+
 HANDLERS = {
     "ask": _ask,
     "help": _help,
@@ -117,4 +161,7 @@ HANDLERS = {
     "topics": _topics,
     "quiz": _quiz,
     "schedule": _schedule,
+    "leaderboard": _leaderboard,
+    "stats": _stats,
+    "team": _team,
 }

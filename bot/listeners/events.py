@@ -7,8 +7,11 @@ import re
 from typing import Any
 
 from slack_bolt import App, Say
+from slack_sdk import WebClient
 
+from bot import scores_service
 from bot.blocks.answers import help_blocks
+from bot.blocks.scores import home_view
 from bot.context import Context
 from bot.listeners.asking import answer, remember
 from storage.db import transaction
@@ -45,6 +48,12 @@ def _reply(
     )
 
 
+def publish_home(ctx: Context, client: WebClient, workspace_id: str, user_id: str) -> None:
+    stats = scores_service.personal_stats(ctx, workspace_id, user_id)
+    titles = {tid: t.title for tid, t in ctx.bank.topics.items()}
+    client.views_publish(user_id=user_id, view=home_view(stats, titles))
+
+
 def register(app: App, ctx: Context) -> None:
     @app.event("message")
     def direct_message(body: dict[str, Any], event: dict[str, Any], say: Say) -> None:
@@ -54,6 +63,12 @@ def register(app: App, ctx: Context) -> None:
         if not _first_delivery(ctx, body):
             return
         _reply(ctx, body, event, event.get("text") or "", say, "dm")
+
+    @app.event("app_home_opened")
+    def home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        publish_home(ctx, client, body.get("team_id", ""), event.get("user", ""))
 
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], say: Say) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import quiz_service
+from bot import quiz_service, scores_service
 from bot.blocks.quiz import DAILY, PRACTICE
+from bot.blocks.scores import HOME_LEADERBOARD, HOME_PRACTICE, leaderboard_blocks
 from bot.context import Context
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,20 @@ def register(app: App, ctx: Context) -> None:
     @app.action(re.compile(rf"^({DAILY}|{PRACTICE})_boxes$"))
     def boxes(ack: Ack) -> None:
         ack()  # ticking a box is not an answer yet; Submit reads the ticked boxes from the message state
+
+    @app.action(HOME_PRACTICE)
+    def home_practice(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()  # the Home tab has no response_url: the question arrives as a DM, where clicks can be answered
+        workspace, user = _who(body)
+        question, blocks = quiz_service.practice_question(ctx, workspace, user)
+        client.chat_postMessage(channel=user, text=f"Practice: {question.prompt}", blocks=blocks)
+
+    @app.action(HOME_LEADERBOARD)
+    def home_leaderboard(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        workspace, user = _who(body)
+        board = scores_service.leaderboard(ctx, client, workspace, "week", asker=user)
+        client.chat_postMessage(channel=user, text="Leaderboard (this week)", blocks=leaderboard_blocks(board))
 
     @app.action(re.compile(rf"^{PRACTICE}_pick:\d+$"))
     def practice_pick(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

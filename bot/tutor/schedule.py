@@ -86,3 +86,15 @@ def due_date(now_utc: datetime, post_at: time, tz: ZoneInfo, weekdays: frozenset
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+PERIODS = ("week", "month", "all")
+
+
+def period_start(now_utc: datetime, tz: ZoneInfo, period: str) -> datetime | None:
+    """Naive UTC start of the current week (Monday 00:00) or month in `tz`; None for all time."""
+    if period == "all":
+        return None
+    today = to_local(now_utc, tz).date()
+    start = week_start(today) if period == "week" else today.replace(day=1)
+    return to_utc(datetime.combine(start, time(0), tzinfo=tz))

@@ -23,6 +23,7 @@ def upsert_channel(
     weekdays: str,
     close_after_minutes: int,
     at: datetime,
+    weekly_summary: bool | None = None,
 ) -> QuizChannel:
     channel = get_channel(session, workspace_id, channel_id)
     if channel is None:
@@ -30,6 +31,8 @@ def upsert_channel(
         session.add(channel)
     channel.post_time, channel.tz, channel.weekdays = post_time, tz, weekdays
     channel.close_after_minutes = close_after_minutes
+    if weekly_summary is not None:
+        channel.weekly_summary = weekly_summary
     session.flush()
     return channel
 
@@ -90,6 +93,20 @@ def post_exists(session: Session, workspace_id: str, channel_id: str, local_date
         )
         > 0
     )
+
+
+def first_post_of_week(session: Session, workspace_id: str, channel_id: str, day: date) -> bool:
+    """True when no earlier post of this channel falls in the same Monday-started week as `day`."""
+    monday = day - timedelta(days=day.weekday())
+    earlier = session.scalar(
+        select(func.count()).where(
+            QuizPost.workspace_id == workspace_id,
+            QuizPost.channel_id == channel_id,
+            QuizPost.local_date >= monday,
+            QuizPost.local_date < day,
+        )
+    )
+    return not earlier
 
 
 def release_claim(session: Session, post_id: int) -> None:

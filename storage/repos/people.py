@@ -1,0 +1,90 @@
+"""Teams, memberships and the display-name cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Team, TeamMember, UserName
+
+
+def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> Team:
+    """Join (creating if needed) the team whose case-folded name matches; leaves any previous team."""
+    key = name.casefold()
+    team = session.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.name_key == key))
+    if team is None:
+        team = Team(workspace_id=workspace_id, name=name, name_key=key, created_at=at)
+        session.add(team)
+        session.flush()
+    member = session.get(TeamMember, (workspace_id, user_id))
+    if member is None:
+        session.add(TeamMember(workspace_id=workspace_id, user_id=user_id, team_pk=team.id, joined_at=at))
+    else:
+        member.team_pk, member.joined_at = team.id, at
+    session.flush()
+    _drop_empty_teams(session, workspace_id)
+    return team
+
+
+def leave_team(session: Session, workspace_id: str, user_id: str) -> Team | None:
+    member = session.get(TeamMember, (workspace_id, user_id))
+    if member is None:
+        return None
+    team = session.get(Team, member.team_pk)
+    session.delete(member)
+    session.flush()
+    _drop_empty_teams(session, workspace_id)
+    return team
+
+
+def _drop_empty_teams(session: Session, workspace_id: str) -> None:
+    members = select(TeamMember.team_pk).where(TeamMember.workspace_id == workspace_id)
+    session.execute(delete(Team).where(Team.workspace_id == workspace_id, Team.id.not_in(members)))
+
+
+def team_of(session: Session, workspace_id: str, user_id: str) -> Team | None:
+    return session.scalar(
+        select(Team)
+        .join(TeamMember, TeamMember.team_pk == Team.id)
+        .where(TeamMember.workspace_id == workspace_id, TeamMember.user_id == user_id)
+    )
+
+
+def teams_of(session: Session, workspace_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(TeamMember.user_id, Team.name)
+        .join(Team, Team.id == TeamMember.team_pk)
+        .where(TeamMember.workspace_id == workspace_id, TeamMember.user_id.in_(user_ids))
+    )
+    return dict(rows.tuples().all())
+
+
+def list_teams(session: Session, workspace_id: str) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(Team.name, func.count(TeamMember.user_id))
+        .join(TeamMember, TeamMember.team_pk == Team.id)
+        .where(Team.workspace_id == workspace_id)
+        .group_by(Team.id, Team.name)
+        .order_by(func.count(TeamMember.user_id).desc(), Team.name_key)
+    )
+    return [(name, int(n)) for name, n in rows]
+
+
+def cached_names(session: Session, workspace_id: str, user_ids: Sequence[str]) -> dict[str, tuple[str, datetime]]:
+    rows = session.execute(
+        select(UserName.user_id, UserName.display_name, UserName.fetched_at).where(
+            UserName.workspace_id == workspace_id, UserName.user_id.in_(user_ids)
+        )
+    )
+    return {u: (n, at) for u, n, at in rows}
+
+
+def save_name(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> None:
+    row = session.get(UserName, (workspace_id, user_id))
+    if row is None:
+        session.add(UserName(workspace_id=workspace_id, user_id=user_id, display_name=name, fetched_at=at))
+    else:
+        row.display_name, row.fetched_at = name, at

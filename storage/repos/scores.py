@@ -1,0 +1,141 @@
+"""Leaderboard and personal numbers, aggregated in SQL over the answers table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Answer, QuizPost, Team, TeamMember
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The scoring constants, handed in by the caller so storage never imports the core."""
+
+    base_points: int
+    fast_bonus: Mapping[int, int]
+
+
+def points_expr(rules: Rules) -> ColumnElement[float]:
+    bonus = case(*((Answer.correct_order == order, points) for order, points in rules.fast_bonus.items()), else_=0)
+    return rules.base_points * Answer.difficulty * Answer.credit + bonus
+
+
+def _scored(
+    workspace_id: str, since: datetime | None, channel_id: str | None, until: datetime | None = None
+) -> list[ColumnElement[bool]]:
+    where = [Answer.workspace_id == workspace_id, Answer.practice.is_(False)]
+    if since is not None:
+        where.append(Answer.answered_at >= since)
+    if until is not None:
+        where.append(Answer.answered_at < until)
+    if channel_id:
+        where.append(Answer.channel_id == channel_id)
+    return where
+
+
+@dataclass(frozen=True)
+class PersonTotals:
+    user_id: str
+    points: float
+    answers: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class TeamTotals:
+    team_pk: int
+    name: str
+    points: float
+    active: int
+    answers: int
+    correct: int
+
+
+def people_totals(
+    session: Session,
+    workspace_id: str,
+    rules: Rules,
+    since: datetime | None = None,
+    channel_id: str | None = None,
+    until: datetime | None = None,
+) -> list[PersonTotals]:
+    points = func.sum(points_expr(rules))
+    rows = session.execute(
+        select(Answer.user_id, points, func.count(), func.sum(case((Answer.correct, 1), else_=0)))
+        .where(*_scored(workspace_id, since, channel_id, until))
+        .group_by(Answer.user_id)
+    )
+    return [PersonTotals(u, float(p or 0), int(n), int(c or 0)) for u, p, n, c in rows]
+
+
+def team_totals(
+    session: Session, workspace_id: str, rules: Rules, since: datetime | None = None, channel_id: str | None = None
+) -> list[TeamTotals]:
+    rows = session.execute(
+        select(
+            Team.id,
+            Team.name,
+            func.sum(points_expr(rules)),
+            func.count(func.distinct(Answer.user_id)),
+            func.count(),
+            func.sum(case((Answer.correct, 1), else_=0)),
+        )
+        .join(TeamMember, and_(TeamMember.workspace_id == Answer.workspace_id, TeamMember.user_id == Answer.user_id))
+        .join(Team, Team.id == TeamMember.team_pk)
+        .where(*_scored(workspace_id, since, channel_id))
+        .group_by(Team.id, Team.name)
+    )
+    return [TeamTotals(t, name, float(p or 0), int(a), int(n), int(c or 0)) for t, name, p, a, n, c in rows]
+
+
+def channel_posts(
+    session: Session, workspace_id: str, channel_ids: Sequence[str], limit: int = 400
+) -> dict[str, list[tuple[int, bool]]]:
+    """Each channel's daily posts, newest first, as (post id, still open)."""
+    out: dict[str, list[tuple[int, bool]]] = {c: [] for c in channel_ids}
+    rows = session.execute(
+        select(QuizPost.channel_id, QuizPost.id, QuizPost.closed_at.is_(None))
+        .where(QuizPost.workspace_id == workspace_id, QuizPost.channel_id.in_(channel_ids))
+        .order_by(QuizPost.channel_id, QuizPost.local_date.desc())
+    )
+    for channel, post_id, is_open in rows:
+        if len(out[channel]) < limit:
+            out[channel].append((post_id, bool(is_open)))
+    return out
+
+
+def answered_posts(session: Session, workspace_id: str, user_ids: Sequence[str]) -> dict[str, dict[str, set[int]]]:
+    """Per person, per channel: the daily posts they answered."""
+    out: dict[str, dict[str, set[int]]] = {u: {} for u in user_ids}
+    rows = session.execute(
+        select(Answer.user_id, Answer.channel_id, Answer.post_id).where(
+            Answer.workspace_id == workspace_id, Answer.user_id.in_(user_ids), Answer.post_id.is_not(None)
+        )
+    )
+    for user, channel, post_id in rows:
+        out[user].setdefault(channel, set()).add(post_id)
+    return out
+
+
+def recent_by_topic(session: Session, workspace_id: str, user_id: str, per_topic: int = 10) -> dict[str, list[bool]]:
+    """The person's latest answers per topic (daily and practice), newest first, as right/wrong."""
+    recent = (
+        select(
+            Answer.topic,
+            Answer.correct,
+            func.row_number()
+            .over(partition_by=Answer.topic, order_by=(Answer.answered_at.desc(), Answer.id.desc()))
+            .label("n"),
+        )
+        .where(Answer.workspace_id == workspace_id, Answer.user_id == user_id)
+        .subquery()
+    )
+    out: dict[str, list[bool]] = {}
+    for topic, correct, _ in session.execute(select(recent).where(recent.c.n <= per_topic).order_by(recent.c.n)):
+        out.setdefault(topic, []).append(bool(correct))
+    return out
