@@ -59,7 +59,7 @@ def teams_of(session: Session, workspace_id: str, user_ids: Sequence[str]) -> di
         .join(Team, Team.id == TeamMember.team_pk)
         .where(TeamMember.workspace_id == workspace_id, TeamMember.user_id.in_(user_ids))
     )
-    return dict(rows.tuples().all())
+    return {user: team for user, team in rows}
 
 
 def list_teams(session: Session, workspace_id: str) -> list[tuple[str, int]]:

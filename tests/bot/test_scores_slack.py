@@ -1,0 +1,172 @@
+"""A few simulated quiz days in the fake Slack; leaderboards, App Home and the CSV export must agree."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot import quiz_service, scores_service
+from bot.tutor.scoring import answer_points
+from storage.models import Answer, QuizPost
+from tests.slack_requests import click, find_element
+
+USERS = ["U1", "U2", "U3", "U4", "U5", "U6"]
+TEAMS = {"U1": "Ops", "U2": "ops", "U3": "OPS", "U4": "Research", "U5": "Research"}  # U6 plays alone
+# Who answers right (True), wrong (False) or not at all (missing), day by day.
+PATTERN = [
+    {"U1": True, "U2": True, "U3": False, "U4": True, "U5": True, "U6": True},
+    {"U1": True, "U2": False, "U4": True, "U6": True},
+    {"U1": True, "U2": True, "U3": True, "U4": False, "U5": True},
+    {"U1": False, "U3": True, "U4": True, "U6": False},
+    {"U1": True, "U2": True, "U5": False, "U6": True},
+    {"U1": True, "U4": True, "U5": True},  # the next Monday
+]
+DAYS = [datetime(2026, 3, d, 8, 5) for d in (2, 3, 4, 5, 6, 9)]  # 09:05 Berlin, Mon-Fri then Monday
+
+
+def answer(slack, fake_slack, blocks, question, user: str, right: bool) -> None:
+    correct = sorted(question.correct_indexes)
+    wrong = [i for i in range(len(question.options)) if i not in question.correct_indexes]
+    if question.kind == "multi":
+        block, submit = find_element(blocks, "quiz_submit")
+        _, boxes = find_element(blocks, "quiz_boxes")
+        chosen = correct if right else wrong[:1]
+        state = {block["block_id"]: {"quiz_boxes": {"selected_options": [boxes["options"][i] for i in chosen]}}}
+        payload = click(block, submit, user=user, response_url=fake_slack.response_url(), state=state)
+    else:
+        block, button = find_element(blocks, f"quiz_pick:{correct[0] if right else wrong[0]}")
+        payload = click(block, button, user=user, response_url=fake_slack.response_url())
+    before = len(fake_slack.of("chat.postEphemeral"))
+    assert slack.block_action(payload).status == 200
+    fake_slack.wait_for("chat.postEphemeral", before + 1)
+
+
+@pytest.fixture
+def played(ctx, client, fake_slack, slack, clock):
+    for user, team in TEAMS.items():
+        body = slack.command(f"team join {team}", user=user).json()
+        assert "You're in team" in body["text"]
+    quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri", "8h")
+    for day, pattern in zip(DAYS, PATTERN, strict=True):
+        clock.now = day
+        posted = len(fake_slack.of("chat.postMessage"))
+        assert "posted" in quiz_service.post_due(ctx, client)[0]
+        blocks = next(c for c in fake_slack.of("chat.postMessage")[posted:] if "Daily quiz" in c.params["text"])
+        with ctx.sessions() as s:
+            post = s.scalars(select(QuizPost).order_by(QuizPost.id.desc())).first()
+        question = ctx.bank.questions_by_id[post.question_id]
+        for user, right in pattern.items():
+            clock.advance(seconds=7)
+            answer(slack, fake_slack, blocks.params["blocks"], question, user, right)
+        clock.advance(hours=9)
+        assert quiz_service.close_due(ctx, client) == 1
+    clock.now = datetime(2026, 3, 10, 11, 0)  # Tuesday of week two
+    return ctx
+
+
+def expected_points(sessions, since: datetime | None = None) -> dict[str, float]:
+    """Recompute every person's points in Python, straight from the stored answers and the rules."""
+    totals: dict[str, float] = {}
+    with sessions() as s:
+        for a in s.scalars(select(Answer)):
+            if since is None or a.answered_at >= since:
+                totals[a.user_id] = totals.get(a.user_id, 0) + answer_points(
+                    a.difficulty, a.credit, a.correct_order, a.practice
+                )
+    return totals
+
+
+def test_leaderboards_home_and_export_agree(played, slack, fake_slack, sessions, client):
+    ctx = played
+    expected = expected_points(sessions)
+    assert len(expected) == 6
+
+    fake_slack.reset()
+    slack.command("leaderboard all", user="U1", response_url=fake_slack.response_url("all"))
+    [board_call] = fake_slack.wait_for("response_url")
+    board_text = json.dumps(board_call.params["blocks"])
+    people = scores_service.leaderboard(ctx, None, "T1", "all")
+    assert [r.points for r in people.rows] == sorted((r.points for r in people.rows), reverse=True)
+    for row in people.rows:
+        assert row.points == pytest.approx(expected[row.key])
+        assert f"*{row.name}*  {row.points:.0f} pts" in board_text
+    u1 = next(r for r in people.rows if r.key == "U1")
+    assert u1.streak == 6  # Monday to Friday, the weekend, and Monday again
+    assert u1.accuracy == pytest.approx(5 / 6)
+
+    # Teams: Ops (U1-U3, joined with three spellings) and Research (U4, U5); U6 plays alone.
+    slack.command("leaderboard week teams", user="U1", response_url=fake_slack.response_url("teams"))
+    teams_call = fake_slack.wait_for("response_url", 2)[1]
+    week_start = datetime(2026, 3, 8, 23, 0)  # Monday 9 March 00:00 Berlin
+    week = expected_points(sessions, since=week_start)
+    ops = sum(week.get(u, 0) for u in ("U1", "U2", "U3")) / 3  # one active member, divided as three
+    research = sum(week.get(u, 0) for u in ("U4", "U5")) / 3
+    team_board = scores_service.leaderboard(ctx, None, "T1", "week", teams=True, channel_id="C1")
+    assert {r.name: round(r.points, 3) for r in team_board.rows} == {
+        "Ops": round(ops, 3),
+        "Research": round(research, 3),
+    }
+    assert "Research" in json.dumps(teams_call.params["blocks"])
+
+    # App Home for U1: same points and rank as the all-time board.
+    slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, event_id="EvHome")
+    [publish] = fake_slack.wait_for("views.publish")
+    view = publish.params["view"]
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    home = json.dumps(view)
+    assert f"*Points*\\n{u1.points:.0f}" in home and f"#{u1.rank} of 6" in home
+    assert "*Streak*\\n6 quiz days" in home
+    for block in view["blocks"]:
+        for text in [block.get("text", {}).get("text", "")] + [f["text"] for f in block.get("fields", [])]:
+            assert len(text) <= 3000
+
+    # CSV export: the same numbers again.
+    rows = list(csv.DictReader(io.StringIO(scores_service.export_csv(ctx, None, "T1"))))
+    assert {r["user_id"]: float(r["points"]) for r in rows} == {u: round(p, 1) for u, p in expected.items()}
+    assert next(r for r in rows if r["user_id"] == "U1")["team"] == "Ops"
+    assert next(r for r in rows if r["user_id"] == "U1")["streak"] == "6"
+
+
+def test_weekly_summary_posted_on_the_first_quiz_day_of_the_week(played, fake_slack):
+    summaries = [c for c in fake_slack.of("chat.postMessage") if c.params["text"] == "Last week's quiz leaderboard"]
+    assert len(summaries) == 1  # Monday 9 March only; week one had no previous week
+    assert "week of 02 Mar" in json.dumps(summaries[0].params["blocks"])
+
+
+def test_display_names_are_fetched_once_per_person_per_day(played, slack, fake_slack, clock):
+    fake_slack.reset()
+    for n in range(3):
+        slack.command("leaderboard all", user="U1", response_url=fake_slack.response_url(f"n{n}"))
+        fake_slack.wait_for("response_url", n + 1)
+    calls = [c.params["user"] for c in fake_slack.of("users.info")]
+    assert sorted(calls) == USERS  # names cached on Monday are a day old: each refreshed once, not per view
+    clock.advance(hours=12)
+    slack.command("leaderboard all", user="U1", response_url=fake_slack.response_url("same-day"))
+    fake_slack.wait_for("response_url", 4)
+    assert len(fake_slack.of("users.info")) == 6
+    clock.advance(days=1)
+    slack.command("leaderboard all", user="U1", response_url=fake_slack.response_url("next-day"))
+    fake_slack.wait_for("response_url", 5)
+    calls = [c.params["user"] for c in fake_slack.of("users.info")]
+    assert sorted(calls) == sorted(USERS * 2)  # a day later each is refreshed once more
+
+
+def test_team_names_are_validated(slack):
+    assert "won't work" in slack.command("team join x").json()["text"]
+    assert "won't work" in slack.command("team join <!channel>").json()["text"]
+    assert "won't work" in slack.command("team join " + "a" * 31).json()["text"]
+    assert "You're in team *Data Wizards*" in slack.command("team join   Data   Wizards ").json()["text"]
+    listing = slack.command("team list").json()["text"]
+    assert "Data Wizards" in listing and "1 member" in listing
+    assert "You left" in slack.command("team leave").json()["text"]
+    assert "No teams yet" in slack.command("team list").json()["text"]
+
+
+def test_stats_command(played, slack):
+    body = slack.command("stats", user="U4").json()
+    assert "*Points*" in json.dumps(body["blocks"])
