@@ -192,23 +192,19 @@ def refresh_counts(ctx: Context, client: WebClient) -> int:
     with transaction(ctx.sessions) as session:
         stale = repo.posts_with_stale_count(session)
     for post, count in stale:
-        updated += _update_count(ctx, client, post, count)
+        with transaction(ctx.sessions) as session:
+            claimed = repo.take_count_refresh(session, post.id, count, ctx.clock(), COUNT_REFRESH_EVERY)
+        if claimed:
+            updated += _show_count(ctx, client, post, count)
     return updated
 
 
-def _update_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> int:
+def _show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> int:
     with transaction(ctx.sessions) as session:
-        if not repo.take_count_refresh(session, post.id, count, ctx.clock(), COUNT_REFRESH_EVERY):
-            return 0
         channel = repo.get_channel(session, post.workspace_id, post.channel_id)
-    tz_name = channel.tz if channel else "UTC"
     try:
-        client.chat_update(
-            channel=post.channel_id,
-            ts=post.message_ts,
-            text="Daily quiz",
-            blocks=_open_blocks(ctx, post, count, tz_name),
-        )
+        blocks = _open_blocks(ctx, post, count, channel.tz if channel else "UTC")
+        client.chat_update(channel=post.channel_id, ts=post.message_ts, text="Daily quiz", blocks=blocks)
     except SlackApiError as exc:
         log.warning("could not update the answer count of post %s: %s", post.id, exc.response.get("error"))
         return 0
@@ -244,8 +240,10 @@ def answer_daily(
                 feedback_blocks(question, mine, _regrade(question, mine), _topic_title(ctx, question)),
             )
         count = repo.answer_count(session, post_id)
-    if client is not None:
-        _update_count(ctx, client, post, count)
+        # Claim the count update in the same transaction: one write per click, and a burst makes one update.
+        show = client is not None and repo.take_count_refresh(session, post_id, count, now, COUNT_REFRESH_EVERY)
+    if show:
+        _show_count(ctx, client, post, count)
     return Outcome(_verdict(result), feedback_blocks(question, chosen, result, _topic_title(ctx, question)), True)
 
 

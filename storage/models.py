@@ -106,9 +106,38 @@ class Answer(Base):
     answered_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (
         UniqueConstraint("post_id", "user_id", name="uq_answer_per_post_user"),
-        Index("ix_answers_board", "workspace_id", "practice", "answered_at", "user_id"),
+        # Covers the period leaderboards: SQLite answers them from the index alone, never the table.
+        Index(
+            "ix_answers_board",
+            "workspace_id",
+            "practice",
+            "answered_at",
+            "user_id",
+            "difficulty",
+            "credit",
+            "correct",
+            "correct_order",
+        ),
         Index("ix_answers_user", "workspace_id", "user_id", "answered_at"),
     )
+
+
+class ScoreTotal(Base):
+    """Running all-time sums of a person's scored answers: facts, not points.
+
+    Points are still derived by the rules (base x weighted credit + bonus per fast-answer count), so a
+    change of rule constants rewrites nothing; the table only saves re-reading every answer for the
+    all-time board. `storage.repos.scores.rebuild_totals` recomputes it from the answers."""
+
+    __tablename__ = "score_totals"
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    weighted_credit: Mapped[float] = mapped_column(Float, default=0.0)  # sum of difficulty x credit
+    first: Mapped[int] = mapped_column(Integer, default=0)  # times the first correct answer of a post
+    second: Mapped[int] = mapped_column(Integer, default=0)
+    third: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Team(Base):

@@ -38,6 +38,19 @@ class FakeSlack:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                # Counts per method, for a fake running in another process (the benchmarks).
+                with fake._lock:
+                    counts: dict[str, int] = {}
+                    for call in fake.calls:
+                        counts[call.method] = counts.get(call.method, 0) + 1
+                payload = json.dumps(counts).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
@@ -148,3 +161,17 @@ class FakeSlack:
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+
+
+def main() -> None:
+    """Run the fake on its own (benchmarks put it in another process, as the real Slack would be)."""
+    fake = FakeSlack().start()
+    print(fake.api_url, flush=True)
+    try:
+        fake.thread.join()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

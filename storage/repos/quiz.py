@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, QuizChannel, QuizPost
+from storage.repos import totals
 
 
 def upsert_channel(
@@ -165,6 +166,7 @@ def mark_closed(session: Session, post_id: int, at: datetime) -> bool:
         )
         for order, answer in enumerate(correct, start=1):
             answer.correct_order = order
+            totals.record_order(session, answer.workspace_id, answer.user_id, order)
     return bool(done)
 
 
@@ -188,6 +190,8 @@ def add_answer(session: Session, answer: Answer) -> bool:
     try:
         with session.begin_nested():
             session.add(answer)
+            session.flush()
+            totals.record_answer(session, answer)
         return True
     except IntegrityError:
         return False

@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.models import Answer, QuizPost, Team, TeamMember
+from storage.models import Answer, QuizPost, ScoreTotal, Team, TeamMember
+from storage.repos.totals import ORDER_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -64,18 +65,65 @@ def people_totals(
     channel_id: str | None = None,
     until: datetime | None = None,
 ) -> list[PersonTotals]:
+    if since is None and channel_id is None and until is None:
+        return _all_time_people(session, workspace_id, rules)
     points = func.sum(points_expr(rules))
+    # Grouping by an expression, not the bare column, stops SQLite from walking the whole per-person index
+    # (every answer ever given) just to skip a sort; it then range-scans the period in ix_answers_board.
+    # A week at a million answers: 5 ms instead of 100 ms. PostgreSQL plans it either way.
+    person = (Answer.user_id + literal("")).label("person")
     rows = session.execute(
-        select(Answer.user_id, points, func.count(), func.sum(case((Answer.correct, 1), else_=0)))
+        select(person, points, func.count(), func.sum(case((Answer.correct, 1), else_=0)))
         .where(*_scored(workspace_id, since, channel_id, until))
-        .group_by(Answer.user_id)
+        .group_by(person)
     )
     return [PersonTotals(u, float(p or 0), int(n), int(c or 0)) for u, p, n, c in rows]
+
+
+def _total_points(rules: Rules) -> ColumnElement[float]:
+    """The same rule as points_expr, applied to the running sums: base x weighted credit + bonus x count."""
+    bonus = sum(
+        (rules.fast_bonus.get(k, 0) * getattr(ScoreTotal, column) for k, column in ORDER_COLUMNS.items()),
+        start=literal(0),
+    )
+    return rules.base_points * ScoreTotal.weighted_credit + bonus
+
+
+def _all_time_people(session: Session, workspace_id: str, rules: Rules) -> list[PersonTotals]:
+    rows = session.execute(
+        select(ScoreTotal.user_id, _total_points(rules), ScoreTotal.answers, ScoreTotal.correct).where(
+            ScoreTotal.workspace_id == workspace_id, ScoreTotal.answers > 0
+        )
+    )
+    return [PersonTotals(u, float(p or 0), int(n), int(c or 0)) for u, p, n, c in rows]
+
+
+def _all_time_teams(session: Session, workspace_id: str, rules: Rules) -> list[TeamTotals]:
+    rows = session.execute(
+        select(
+            Team.id,
+            Team.name,
+            func.sum(_total_points(rules)),
+            func.count(),
+            func.sum(ScoreTotal.answers),
+            func.sum(ScoreTotal.correct),
+        )
+        .join(
+            TeamMember,
+            and_(TeamMember.workspace_id == ScoreTotal.workspace_id, TeamMember.user_id == ScoreTotal.user_id),
+        )
+        .join(Team, Team.id == TeamMember.team_pk)
+        .where(ScoreTotal.workspace_id == workspace_id, ScoreTotal.answers > 0)
+        .group_by(Team.id, Team.name)
+    )
+    return [TeamTotals(t, name, float(p or 0), int(a), int(n), int(c or 0)) for t, name, p, a, n, c in rows]
 
 
 def team_totals(
     session: Session, workspace_id: str, rules: Rules, since: datetime | None = None, channel_id: str | None = None
 ) -> list[TeamTotals]:
+    if since is None and channel_id is None:
+        return _all_time_teams(session, workspace_id, rules)
     rows = session.execute(
         select(
             Team.id,

@@ -170,3 +170,22 @@ def test_team_names_are_validated(slack):
 def test_stats_command(played, slack):
     body = slack.command("stats", user="U4").json()
     assert "*Points*" in json.dumps(body["blocks"])
+
+
+def test_running_totals_match_a_rebuild_from_the_answers(played, sessions):
+    from storage.db import transaction
+    from storage.models import ScoreTotal
+    from storage.repos import totals
+
+    def snapshot():
+        with sessions() as s:
+            return {
+                (t.user_id): (t.answers, t.correct, round(t.weighted_credit, 6), t.first, t.second, t.third)
+                for t in s.scalars(select(ScoreTotal))
+            }
+
+    running = snapshot()
+    with transaction(sessions) as session:
+        assert totals.rebuild(session) == 6
+    assert snapshot() == running
+    assert sum(first for *_, first, _, _ in running.values()) == 6  # one fastest correct answer per day

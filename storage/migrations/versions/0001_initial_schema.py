@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 11:58:56.891238
+Create Date: 2026-11-25 12:14:36.244781
 """
 
 import sqlalchemy as sa
@@ -84,6 +84,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_posts_open", ["closed_at", "closes_at"], unique=False)
 
     op.create_table(
+        "score_totals",
+        sa.Column("workspace_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("answers", sa.Integer(), nullable=False),
+        sa.Column("correct", sa.Integer(), nullable=False),
+        sa.Column("weighted_credit", sa.Float(), nullable=False),
+        sa.Column("first", sa.Integer(), nullable=False),
+        sa.Column("second", sa.Integer(), nullable=False),
+        sa.Column("third", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "user_id"),
+    )
+    op.create_table(
         "teams",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.String(length=32), nullable=False),
@@ -122,7 +134,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("post_id", "user_id", name="uq_answer_per_post_user"),
     )
     with op.batch_alter_table("answers", schema=None) as batch_op:
-        batch_op.create_index("ix_answers_board", ["workspace_id", "practice", "answered_at", "user_id"], unique=False)
+        batch_op.create_index(
+            "ix_answers_board",
+            ["workspace_id", "practice", "answered_at", "user_id", "difficulty", "credit", "correct", "correct_order"],
+            unique=False,
+        )
         batch_op.create_index("ix_answers_user", ["workspace_id", "user_id", "answered_at"], unique=False)
 
     op.create_table(
@@ -138,7 +154,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_team_members_team_pk"), ["team_pk"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_members_team_pk"))
@@ -151,6 +166,7 @@ def downgrade() -> None:
     op.drop_table("answers")
     op.drop_table("user_names")
     op.drop_table("teams")
+    op.drop_table("score_totals")
     with op.batch_alter_table("quiz_posts", schema=None) as batch_op:
         batch_op.drop_index("ix_posts_open")
 

@@ -1,0 +1,133 @@
+"""Answer clicks per second through the whole app over HTTP, beside a bare Bolt app that only acks.
+
+Whole app: signed block_actions request -> waitress -> Bolt (signature check) -> grade -> answer stored in
+SQLite -> ephemeral feedback posted to a fake Slack Web API on 127.0.0.1. The clock stops when the last
+ephemeral has arrived. The baseline is a Bolt app with one listener that only calls ack(), served the same
+way, measured in the same run. Run: python -m bench.answers [--clicks N] [--workers W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy import func, select
+
+from bot import quiz_service
+from bot.app import create_app, make_client
+from bot.blocks.quiz import DAILY, question_blocks
+from bot.config import Settings
+from bot.context import build_context
+from bot.server import make_http_server
+from storage.db import upgrade
+from storage.models import Answer, QuizPost
+from tests.slack_requests import SIGNING_SECRET, SlackSender, click, find_element
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def serve(app: App) -> tuple[SlackSender, Callable[[], None]]:
+    server = make_http_server(app, "127.0.0.1", 0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    host, port = server.socket.getsockname()[:2]
+    return SlackSender(f"http://{host}:{port}/slack/events"), server.close
+
+
+def fire(sender: SlackSender, payloads: list[dict[str, Any]], workers: int) -> float:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        statuses = list(pool.map(lambda p: sender.block_action(p).status, payloads))
+    assert statuses == [200] * len(payloads), set(statuses)
+    return time.perf_counter() - start
+
+
+def fake_slack_process() -> tuple[subprocess.Popen[str], str]:
+    """The fake Slack runs in its own process: its work should not share our interpreter, as Slack's doesn't."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_slack"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def calls(api_url: str, method: str) -> int:
+    with urllib.request.urlopen(api_url.removesuffix("api/") + "_stats", timeout=10) as resp:
+        return json.loads(resp.read()).get(method, 0)
+
+
+def wait_calls(api_url: str, method: str, count: int, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while calls(api_url, method) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {calls(api_url, method)} of {count} {method} calls arrived")
+        time.sleep(0.01)
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clicks", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    fake_proc, api_url = fake_slack_process()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        upgrade(url)
+        settings = Settings("xoxb-bench", SIGNING_SECRET, None, api_url, url)
+        ctx = build_context(url)
+        client = make_client(settings)
+        quiz_service.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun", "23h59m")
+        quiz_service.post_due(ctx, client)
+        with ctx.sessions() as session:
+            post = session.scalars(select(QuizPost)).one()
+        question = ctx.bank.questions_by_id[post.question_id]
+        blocks = question_blocks(question, question.topic, prefix=DAILY, ref=str(post.id), status="")
+        try:
+            block, element = find_element(blocks, "quiz_pick:0")
+        except AssertionError:
+            block, element = find_element(blocks, "quiz_submit")
+        state = {block.get("block_id"): {"quiz_boxes": {"selected_options": [{"value": "0"}]}}}
+        payloads = [
+            click(block, element, user=f"U{i:06d}", response_url=api_url + "response", state=state)
+            for i in range(args.clicks)
+        ]
+
+        bare = App(signing_secret=SIGNING_SECRET, client=make_client(settings), token_verification_enabled=False)
+        bare.action(re.compile(".*"))(lambda ack: ack())
+        bare_sender, stop_bare = serve(bare)
+        fire(bare_sender, payloads[:50], args.workers)  # warm up
+        t_bare = fire(bare_sender, payloads, args.workers)
+        stop_bare()
+
+        sender, stop = serve(create_app(ctx, settings))
+        before = calls(api_url, "chat.postEphemeral")
+        start = time.perf_counter()
+        fire(sender, payloads, args.workers)
+        wait_calls(api_url, "chat.postEphemeral", before + args.clicks)
+        t_full = time.perf_counter() - start
+        stop()
+        with ctx.sessions() as session:
+            stored = session.scalar(select(func.count()).select_from(Answer))
+    fake_proc.terminate()
+    assert stored == args.clicks, stored
+    result = {"clicks": args.clicks, "full_cps": args.clicks / t_full, "bare_cps": args.clicks / t_bare}
+    result["ratio"] = result["full_cps"] / result["bare_cps"]
+    print(f"{args.clicks} answer clicks, {args.workers} concurrent senders, SQLite file")
+    print(f"  whole app (stored + ephemeral): {result['full_cps']:7.0f} clicks/s")
+    print(f"  bare Bolt app (ack only):       {result['bare_cps']:7.0f} clicks/s")
+    print(f"  ratio whole/bare: {result['ratio']:.2f}  (target >= 0.3, and >= 200 clicks/s)")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""The benchmarks run, on tiny inputs, so they cannot rot. Their numbers are printed, never asserted."""
+
+from __future__ import annotations
+
+from bench import answers, leaderboard, matcher
+
+
+def test_matcher_benchmark_runs():
+    result = matcher.main(["--repeat", "1"])
+    assert result["questions"] >= 150 and result["ratio"] > 0
+
+
+def test_answers_benchmark_runs():
+    result = answers.main(["--clicks", "20", "--workers", "4"])
+    assert result["clicks"] == 20 and result["full_cps"] > 0
+
+
+def test_leaderboard_benchmark_runs():
+    result = leaderboard.main(["--answers", "2000", "--people", "50", "--teams", "5", "--repeat", "1"])
+    assert set(result) >= {"count_ms", "people week", "teams all", "app home"}
