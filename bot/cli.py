@@ -15,6 +15,7 @@ from typing import TextIO
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import Settings
 from bot.context import Context
 from bot.tutor.matcher import Band, Match, build_matcher
 from content.loader import Bank, ContentError, load_bank, summary
@@ -58,7 +59,7 @@ def render_topic(bank: Bank, topic_id: str) -> str:
 
 def _load_bank() -> Bank:
     try:
-        return load_bank(os.environ.get("LAB2PROD_CONTENT") or None)
+        return load_bank(Settings.from_env().content_dir)
     except ContentError as exc:
         raise SystemExit("content errors:\n" + "\n".join(exc.problems)) from exc
 
@@ -154,7 +155,7 @@ def _context() -> Context:
 
     upgrade()
     try:
-        return build_context(database_url(), os.environ.get("LAB2PROD_CONTENT") or None)
+        return build_context(database_url(), Settings.from_env().content_dir)
     except ContentError as exc:
         raise SystemExit("content errors:\n" + "\n".join(exc.problems)) from exc
 

@@ -15,6 +15,7 @@ class Settings:
     app_token: str | None
     api_url: str | None
     database_url: str
+    content_dir: str | None = None  # LAB2PROD_CONTENT: another folder of topics.yaml and quiz.yaml
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -27,6 +28,7 @@ class Settings:
             app_token=get("SLACK_APP_TOKEN"),
             api_url=get("SLACK_API_URL"),
             database_url=get("DATABASE_URL") or DEFAULT_URL,
+            content_dir=get("LAB2PROD_CONTENT"),
         )
 
     def missing_for_serve(self) -> list[str]:

@@ -21,7 +21,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
         log.error("cannot serve: set %s (see .env.example)", ", ".join(missing))
         return 2
     try:
-        ctx = build_context(settings.database_url)
+        ctx = build_context(settings.database_url, settings.content_dir)
     except ContentError as exc:
         for problem in exc.problems:
             log.error("content: %s", problem)

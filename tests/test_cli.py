@@ -1,0 +1,194 @@
+"""The `lab2prod` command line, run as a user would: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path = ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        timeout=120,
+    )
+
+
+def test_ask_prints_a_contrast():
+    result = run("ask", "why do models drift in prod")
+    assert result.returncode == 0
+    assert "In research:" in result.stdout and "In production:" in result.stdout
+
+
+def test_ask_json_reads_one_question_per_line(tmp_path):
+    questions = "what's the difference in data?\nwhat's for lunch\n\nlatency vs accuracy?\n"
+    result = run("ask", "--json", "-", stdin=questions)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in lines] == [
+        "what's the difference in data?",
+        "what's for lunch",
+        "latency vs accuracy?",
+    ]
+    assert [r["topic"] for r in lines] == ["data", None, "latency"]
+    assert all(set(r) == {"question", "topic", "confidence", "suggestions"} for r in lines)
+
+
+def test_topics_lists_all_eighteen():
+    assert len(run("topics").stdout.splitlines()) == 18
+
+
+def test_content_check_passes_on_the_shipped_bank():
+    result = run("content", "check")
+    assert result.returncode == 0
+    assert "18 topics" in result.stdout and "questions" in result.stdout
+
+
+BROKEN_TOPICS = """\
+topics:
+  - id: data
+    title: Data
+    aliases: [datasets]
+    phrasings: [a, b, c, d, e, f, g, h]
+    answer: {research: "", production: In prod it moves.}
+    key_points: [one, two, three]
+    example: An example.
+    related: [nowhere]
+    sources: [002_21f689e1c9a41476]
+    colour: blue
+  - id: data
+    title: Data again
+    aliases: [x]
+    phrasings: [a, b, c, d, e, f, g, h]
+    answer: {research: R., production: P.}
+    key_points: [one, two, three]
+    example: E.
+    sources: [002_21f689e1c9a41476]
+"""
+
+
+def test_content_check_reports_file_and_line(tmp_path):
+    (tmp_path / "topics.yaml").write_text(BROKEN_TOPICS)
+    result = run("content", "check", str(tmp_path))
+    assert result.returncode == 1
+    err = result.stderr
+    path = tmp_path / "topics.yaml"
+    assert f"{path}:6: topics.0.answer.research" in err  # empty answer
+    assert f"{path}:11: topics.0.colour: Extra inputs are not permitted" in err  # unknown key
+    # once the first topic is fixed, the cross-checks speak up: duplicate id and dangling related
+    fixed = BROKEN_TOPICS.replace('research: ""', "research: R.").replace("    colour: blue\n", "")
+    path.write_text(fixed)
+    err = run("content", "check", str(tmp_path)).stderr
+    assert f"{path}:11: duplicate id 'data'" in err
+    assert f"{path}:9: unknown related topic 'nowhere'" in err
+
+
+def test_content_check_reports_broken_yaml(tmp_path):
+    (tmp_path / "topics.yaml").write_text("topics:\n  - id: data\n    title: [unclosed\n")
+    result = run("content", "check", str(tmp_path))
+    assert result.returncode == 1
+    assert "topics.yaml:" in result.stderr and "broken YAML" in result.stderr
+
+
+def test_quiz_rules_are_checked(tmp_path):
+    quiz = """\
+questions:
+  - id: q1
+    topic: drift
+    kind: multi
+    difficulty: 2
+    prompt: Select all that apply.
+    options:
+      - {text: A, correct: true, why: fine}
+      - {text: B, correct: true, why: fine}
+      - {text: C, correct: true, why: fine}
+    sources: [003_6aedeafa16eeaa59]
+"""
+    (tmp_path / "quiz.yaml").write_text(quiz)
+    result = run("content", "check", str(tmp_path / "quiz.yaml"))
+    assert result.returncode == 1
+    assert "quiz.yaml:2:" in result.stderr and "at least one right and one wrong" in result.stderr
+
+
+def test_serve_stops_at_start_on_broken_content(tmp_path):
+    (tmp_path / "topics.yaml").write_text(BROKEN_TOPICS)
+    result = run(
+        "serve",
+        "--http",
+        "--port",
+        "0",
+        env={
+            "LAB2PROD_CONTENT": str(tmp_path),
+            "SLACK_BOT_TOKEN": "xoxb-x",
+            "SLACK_SIGNING_SECRET": "s",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        },
+    )
+    assert result.returncode == 1
+    assert "topics.yaml:6" in result.stderr
+
+
+def test_serve_without_tokens_explains_what_is_missing(tmp_path):
+    env = {k: "" for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")}
+    result = run("serve", env=env)
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
+
+
+def test_channels_and_post_quiz_against_the_fake_slack(tmp_path, fake_slack):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    fake_slack.channels["C1"] = {"id": "C1", "name": "ml"}
+    bad = run("channels", "add", "C1", "--time", "25:00", "--tz", "Europe/Berlin", env=env)
+    assert bad.returncode == 2 and "HH:MM" in bad.stderr
+    unknown_tz = run("channels", "add", "C1", "--time", "09:00", "--tz", "Europe/Atlantis", env=env)
+    assert unknown_tz.returncode == 2 and "unknown time zone" in unknown_tz.stderr
+    missing = run("channels", "add", "C404", "--time", "09:00", "--tz", "UTC", env=env)
+    assert missing.returncode == 1 and "channel_not_found" in missing.stderr
+    ok = run("channels", "add", "C1", "--time", "00:00", "--tz", "UTC", "--weekdays", "mon-sun", env=env)
+    assert ok.returncode == 0, ok.stderr
+    listed = run("channels", "list", env=env).stdout
+    assert "C1: 00:00 UTC on mon,tue,wed,thu,fri,sat,sun" in listed
+    first = run("post-quiz", env=env)
+    again = run("post-quiz", "--channel", "C1", env=env)
+    assert "C1: posted" in first.stdout and "already has the quiz" in again.stdout
+    assert len(fake_slack.of("chat.postMessage")) == 1
+    assert run("channels", "remove", "C1", env=env).returncode == 0
+    assert run("channels", "remove", "C1", env=env).returncode == 1
+
+
+def test_quiz_in_the_terminal(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}"}
+    shown = run("quiz", env=env)
+    assert shown.returncode == 0 and "lab2prod quiz --question" in shown.stdout
+    answered = run("quiz", "--question", "drift-01", "--answer", "false", env=env)
+    assert answered.returncode == 0
+    assert "Right!" in answered.stdout or "Not quite." in answered.stdout
+    assert run("quiz", "--question", "nope", env=env).returncode == 2
+
+
+def test_unknown_command_is_a_clear_error():
+    result = run("frobnicate")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+@pytest.mark.parametrize("period", ["week", "all"])
+def test_leaderboard_and_export_with_no_data(tmp_path, period):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}", "SLACK_BOT_TOKEN": ""}
+    board = run("leaderboard", "--period", period, "--workspace", "T1", env=env)
+    assert board.returncode == 0 and "no scored answers" in board.stdout
+    export = run("export", "scores", "--csv", "--workspace", "T1", env=env)
+    assert export.stdout.splitlines() == ["rank,person,user_id,team,points,answers,accuracy,streak"]
