@@ -128,8 +128,29 @@ def _ranked_people(
 ) -> list[tuple[int, scores.PersonTotals]]:
     since = period_start(ctx.clock(), tz, period)
     with transaction(ctx.sessions) as session:
-        totals = scores.people_totals(session, workspace_id, RULES, since, channel_id)
+        return rank_people(scores.people_totals(session, workspace_id, RULES, since, channel_id))
+
+
+def rank_people(totals: list[scores.PersonTotals]) -> list[tuple[int, scores.PersonTotals]]:
+    """Most points first; ties share a rank and are listed by accuracy, then user id."""
     return scoring.ranked(totals, lambda t: t.points, lambda t: (-scoring.accuracy(t.correct, t.answers), t.user_id))
+
+
+def _person_rows(
+    ctx: Context,
+    client: WebClient | None,
+    workspace_id: str,
+    ranked_people: list[tuple[int, scores.PersonTotals]],
+    channel_id: str | None,
+) -> list[Row]:
+    """Board rows with cached display names and current streaks, for the few people shown."""
+    ids = [t.user_id for _, t in ranked_people]
+    names = display_names(ctx, client, workspace_id, ids)
+    current = streaks(ctx, workspace_id, ids, channel_id)
+    return [
+        Row(r, t.user_id, names[t.user_id], t.points, scoring.accuracy(t.correct, t.answers), streak=current[t.user_id])
+        for r, t in ranked_people
+    ]
 
 
 def _ranked_teams(
@@ -156,53 +177,31 @@ def leaderboard(
     tz = channel_tz(ctx, workspace_id, channel_id)
     scope = channel_id if only_channel else None
     if teams:
-        ranked_teams = _ranked_teams(ctx, workspace_id, period, tz, scope)
-        rows = [
-            Row(
-                rank,
-                t.name,
-                t.name,
-                scoring.team_score(t.points, t.active),
-                scoring.accuracy(t.correct, t.answers),
-                active=t.active,
-            )
-            for rank, t in ranked_teams[:TOP]
-        ]
-        you = None
-        if asker:
-            with transaction(ctx.sessions) as session:
-                mine = people.team_of(session, workspace_id, asker)
-            hit = next(((r, t) for r, t in ranked_teams if mine and t.team_pk == mine.id), None)
-            if hit and hit[0] > TOP:
-                r, t = hit
-                you = Row(
-                    r,
-                    t.name,
-                    t.name,
-                    scoring.team_score(t.points, t.active),
-                    scoring.accuracy(t.correct, t.answers),
-                    active=t.active,
-                )
-        return Board(period, True, rows, you, tz.key)
+        return _team_board(ctx, workspace_id, period, tz, scope, asker)
     ranked_people = _ranked_people(ctx, workspace_id, period, tz, scope)
     top = ranked_people[:TOP]
     mine = next(((r, t) for r, t in ranked_people if t.user_id == asker), None) if asker else None
-    outside = mine if mine and mine[0] > TOP and mine not in top else None
-    shown = [t.user_id for _, t in top] + ([outside[1].user_id] if outside else [])
-    names = display_names(ctx, client, workspace_id, shown)
-    current = streaks(ctx, workspace_id, shown, scope)
+    outside = [mine] if mine and mine[0] > TOP else []
+    rows = _person_rows(ctx, client, workspace_id, top + outside, scope)
+    return Board(period, False, rows[: len(top)], rows[len(top)] if outside else None, tz.key)
 
-    def row(rank: int, t: scores.PersonTotals) -> Row:
-        return Row(
-            rank,
-            t.user_id,
-            names[t.user_id],
-            t.points,
-            scoring.accuracy(t.correct, t.answers),
-            streak=current[t.user_id],
-        )
 
-    return Board(period, False, [row(r, t) for r, t in top], row(*outside) if outside else None, tz.key)
+def _team_board(
+    ctx: Context, workspace_id: str, period: str, tz: ZoneInfo, scope: str | None, asker: str | None
+) -> Board:
+    ranked_teams = _ranked_teams(ctx, workspace_id, period, tz, scope)
+
+    def row(rank: int, t: scores.TeamTotals) -> Row:
+        score = scoring.team_score(t.points, t.active)
+        return Row(rank, t.name, t.name, score, scoring.accuracy(t.correct, t.answers), active=t.active)
+
+    mine = None
+    if asker:
+        with transaction(ctx.sessions) as session:
+            team = people.team_of(session, workspace_id, asker)
+        mine = next(((r, t) for r, t in ranked_teams if team and t.team_pk == team.id), None)
+    you = row(*mine) if mine and mine[0] > TOP else None
+    return Board(period, True, [row(r, t) for r, t in ranked_teams[:TOP]], you, tz.key)
 
 
 def personal_stats(ctx: Context, workspace_id: str, user_id: str) -> Stats:
@@ -243,16 +242,7 @@ def weekly_summary(
         totals = scores.people_totals(session, workspace_id, RULES, since, channel_id, until)
     if not totals:
         return False
-    ranked_people = scoring.ranked(
-        totals, lambda t: t.points, lambda t: (-scoring.accuracy(t.correct, t.answers), t.user_id)
-    )[:TOP]
-    ids = [t.user_id for _, t in ranked_people]
-    names = display_names(ctx, client, workspace_id, ids)
-    current = streaks(ctx, workspace_id, ids, channel_id)
-    rows = [
-        Row(r, t.user_id, names[t.user_id], t.points, scoring.accuracy(t.correct, t.answers), streak=current[t.user_id])
-        for r, t in ranked_people
-    ]
+    rows = _person_rows(ctx, client, workspace_id, rank_people(totals)[:TOP], channel_id)
     board = Board("week", False, rows, None, tz.key)
     blocks = weekly_summary_blocks(board, this_week - timedelta(days=7))
     client.chat_postMessage(channel=channel_id, text="Last week's quiz leaderboard", blocks=blocks)

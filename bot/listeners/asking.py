@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.context import Context
 from bot.replies import Reply, reply_for_match
@@ -13,9 +14,20 @@ from storage.repos import questions
 log = logging.getLogger(__name__)
 
 
-def answer(ctx: Context, text: str) -> tuple[Reply, Match]:
+def answer(
+    ctx: Context,
+    text: str,
+    send: Callable[[Reply], None],
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str | None,
+    surface: str,
+) -> None:
+    """Send the reply first (Slack wants one within 3 seconds; logging may wait on a busy database), then log."""
     match = ctx.matcher.match(text)
-    return reply_for_match(ctx.bank, match), match
+    send(reply_for_match(ctx.bank, match))
+    remember(ctx, match, workspace_id=workspace_id, user_id=user_id, channel_id=channel_id, surface=surface)
 
 
 def remember(

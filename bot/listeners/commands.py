@@ -13,7 +13,7 @@ from bot.blocks.answers import help_blocks, topics_blocks
 from bot.blocks.common import escape
 from bot.blocks.scores import leaderboard_blocks, stats_fields
 from bot.context import Context
-from bot.listeners.asking import answer, remember
+from bot.listeners.asking import answer
 from bot.tutor.commands import Command, parse_command
 from bot.tutor.schedule import ScheduleError
 from bot.tutor.teams import TeamNameError
@@ -40,11 +40,10 @@ def register(app: App, ctx: Context) -> None:
 
 
 def _ask(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
-    reply, match = answer(ctx, cmd.text)
-    _ack_ephemeral(ack, reply.text, reply.blocks)  # answer first: Slack wants a reply within 3 seconds
-    remember(
+    answer(
         ctx,
-        match,
+        cmd.text,
+        lambda reply: _ack_ephemeral(ack, reply.text, reply.blocks),
         workspace_id=command.get("team_id", ""),
         user_id=command.get("user_id", ""),
         channel_id=command.get("channel_id"),

@@ -13,7 +13,7 @@ from bot import scores_service
 from bot.blocks.answers import help_blocks
 from bot.blocks.scores import home_view
 from bot.context import Context
-from bot.listeners.asking import answer, remember
+from bot.listeners.asking import answer
 from storage.db import transaction
 from storage.repos import questions
 
@@ -36,11 +36,10 @@ def _reply(
     if not text.strip():
         say(text="Ask me about ML in research vs production.", blocks=help_blocks(), **kw)
         return
-    reply, match = answer(ctx, text)
-    say(text=reply.text, blocks=reply.blocks, **kw)
-    remember(
+    answer(
         ctx,
-        match,
+        text,
+        lambda reply: say(text=reply.text, blocks=reply.blocks, **kw),
         workspace_id=body.get("team_id", ""),
         user_id=event.get("user", ""),
         channel_id=event.get("channel"),
