@@ -16,6 +16,7 @@ class Settings:
     api_url: str | None
     database_url: str
     content_dir: str | None = None  # LAB2PROD_CONTENT: another folder of topics.yaml and quiz.yaml
+    tick_seconds: float = 30.0  # LAB2PROD_TICK_SECONDS: how often the in-process scheduler looks for work
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,6 +30,7 @@ class Settings:
             api_url=get("SLACK_API_URL"),
             database_url=get("DATABASE_URL") or DEFAULT_URL,
             content_dir=get("LAB2PROD_CONTENT"),
+            tick_seconds=float(get("LAB2PROD_TICK_SECONDS") or 30),
         )
 
     def missing_for_serve(self) -> list[str]:

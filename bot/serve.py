@@ -28,7 +28,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
         return 1
     upgrade(settings.database_url)
     app = create_app(ctx, settings)
-    scheduler.start(ctx, app.client)
+    scheduler.start(ctx, app.client, settings.tick_seconds)
     if settings.app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

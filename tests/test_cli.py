@@ -192,3 +192,60 @@ def test_leaderboard_and_export_with_no_data(tmp_path, period):
     assert board.returncode == 0 and "no scored answers" in board.stdout
     export = run("export", "scores", "--csv", "--workspace", "T1", env=env)
     assert export.stdout.splitlines() == ["rank,person,user_id,team,points,answers,accuracy,streak"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_http_answers_signed_requests_and_runs_the_scheduler(tmp_path, fake_slack):
+    import time
+    import urllib.request
+
+    from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+    port = free_port()
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_APP_TOKEN": "",
+        "LAB2PROD_TICK_SECONDS": "0.2",
+    }
+    fake_slack.channels["C1"] = {"id": "C1"}
+    assert (
+        run("channels", "add", "C1", "--time", "00:00", "--tz", "UTC", "--weekdays", "daily", env=env).returncode == 0
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    assert json.loads(resp.read())["ok"] is True
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "serve did not come up"
+                time.sleep(0.1)
+        reply = SlackSender(f"http://127.0.0.1:{port}/slack/events").command("latency vs accuracy?")
+        assert reply.status == 200 and reply.json()["blocks"][1]["text"]["text"] == "Latency"
+        forged = SlackSender(f"http://127.0.0.1:{port}/slack/events", secret="wrong").command("latency")
+        assert forged.status == 401
+        [posted] = fake_slack.wait_for("chat.postMessage", timeout=20)  # the scheduler's tick posted the quiz
+        assert posted.params["channel"] == "C1"
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert "Traceback" not in output, output

@@ -257,3 +257,38 @@ def test_two_concurrent_post_quiz_runs_post_once(db_url, fake_slack, ctx):
     assert all(r.returncode == 0 for r in runs), outputs
     posted = fake_slack.of("chat.postMessage")
     assert sorted(c.params["channel"] for c in posted) == ["C1", "C2"]
+
+
+def test_locked_database_tells_the_person_and_loses_nothing(ctx, client, fake_slack, settings, db_url):
+    """A click that cannot get the write lock gets a clear 'try again', and a retry after the lock is stored."""
+    import sqlite3
+    import threading
+
+    from bot.app import SORRY, create_app
+    from bot.context import Context
+    from bot.server import make_http_server
+    from storage.db import make_engine, make_sessionmaker
+    from tests.slack_requests import SlackSender
+
+    _, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    impatient = Context(ctx.bank, ctx.matcher, make_sessionmaker(make_engine(db_url, busy_timeout_ms=200)), ctx.clock)
+    server = make_http_server(create_app(impatient, settings), "127.0.0.1", 0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    sender = SlackSender("http://{}:{}/slack/events".format(*server.socket.getsockname()[:2]))
+    block, button = find_element(blocks, f"quiz_pick:{min(question.correct_indexes)}")
+    payload = click(block, button, user="U5", response_url=fake_slack.response_url("locked"))
+
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        assert sender.block_action(payload).status == 200
+        [sorry] = fake_slack.wait_for("response_url")
+        assert sorry.params["text"] == SORRY
+    finally:
+        holder.rollback()
+        holder.close()
+    assert answers(impatient.sessions) == []
+    sender.block_action(payload)
+    fake_slack.wait_for("chat.postEphemeral")
+    assert [a.user_id for a in answers(impatient.sessions)] == ["U5"]
+    server.close()
