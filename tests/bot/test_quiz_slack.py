@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,40 @@ def test_locked_database_tells_the_person_and_loses_nothing(ctx, client, fake_sl
     fake_slack.wait_for("chat.postEphemeral")
     assert [a.user_id for a in answers(impatient.sessions)] == ["U5"]
     server.close()
+
+
+def test_schedule_command_is_for_admins_and_channel_creators(slack, fake_slack, ctx):
+    from storage.repos import quiz as repo
+
+    fake_slack.users["U1"] = {"id": "U1", "is_admin": False, "tz": "Asia/Tokyo", "profile": {}}
+    fake_slack.users["U2"] = {"id": "U2", "is_admin": True, "tz": "Asia/Tokyo", "profile": {}}
+    fake_slack.channels["C1"] = {"id": "C1", "creator": "U3"}
+
+    slack.command("schedule 09:30", user="U1", response_url=fake_slack.response_url("no"))
+    [refusal] = fake_slack.wait_for("response_url")
+    assert "Only workspace admins" in refusal.params["text"]
+
+    slack.command("schedule 25:99", user="U2", response_url=fake_slack.response_url("bad"))
+    assert "HH:MM" in fake_slack.wait_for("response_url", 2)[1].params["text"]
+    slack.command("schedule 09:30 Mars/Base", user="U2", response_url=fake_slack.response_url("tz"))
+    assert "unknown time zone" in fake_slack.wait_for("response_url", 3)[2].params["text"]
+
+    slack.command("schedule 09:30", user="U2", response_url=fake_slack.response_url("ok"))
+    done = fake_slack.wait_for("response_url", 4)[3]
+    assert "09:30 Asia/Tokyo" in done.params["text"]  # the admin's own time zone by default
+    slack.command("schedule 8:15 Europe/Lisbon", user="U3", response_url=fake_slack.response_url("creator"))
+    assert "08:15 Europe/Lisbon" in fake_slack.wait_for("response_url", 5)[4].params["text"]
+    with ctx.sessions() as s:
+        channel = repo.get_channel(s, "T1", "C1")
+    assert (channel.post_time, channel.tz, channel.weekdays) == ("08:15", "Europe/Lisbon", "mon,tue,wed,thu,fri")
+
+
+def test_dst_fall_back_night_posts_once(ctx, client, fake_slack, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "02:30", "Europe/Berlin", "daily")
+    clock.now = datetime(2026, 10, 25, 0, 30)  # the first 02:30 in Berlin that night
+    assert "posted" in quiz_service.post_due(ctx, client)[0]
+    clock.now = datetime(2026, 10, 25, 1, 30)  # 02:30 again, an hour later
+    assert "already has the quiz for 2026-10-25" in quiz_service.post_due(ctx, client)[0]
+    clock.now = datetime(2026, 10, 26, 1, 30)  # Monday 02:30 CET
+    assert "posted" in quiz_service.post_due(ctx, client)[0]
+    assert len(fake_slack.of("chat.postMessage")) == 2

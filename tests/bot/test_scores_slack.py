@@ -189,3 +189,47 @@ def test_running_totals_match_a_rebuild_from_the_answers(played, sessions):
         assert totals.rebuild(session) == 6
     assert snapshot() == running
     assert sum(first for *_, first, _, _ in running.values()) == 6  # one fastest correct answer per day
+
+
+def answer_directly(ctx, user: str, right: bool) -> None:
+    """Answer the newest post through the service (the HTTP path is covered above)."""
+    with ctx.sessions() as s:
+        post = s.scalars(select(QuizPost).order_by(QuizPost.id.desc())).first()
+    question = ctx.bank.questions_by_id[post.question_id]
+    wrong = [i for i in range(len(question.options)) if i not in question.correct_indexes]
+    chosen = question.correct_indexes if right else frozenset(wrong[:1])
+    assert quiz_service.answer_daily(ctx, None, "T1", user, post.id, chosen).recorded
+
+
+def test_streak_survives_a_weekend_and_a_dst_change(ctx, client, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri")
+    # Thu 26 and Fri 27 March (CET, 08:00 UTC), the clocks go forward on Sunday 29, Mon 30 March (CEST, 07:00 UTC)
+    for day in (datetime(2026, 3, 26, 8, 1), datetime(2026, 3, 27, 8, 1), datetime(2026, 3, 30, 7, 1)):
+        clock.now = day
+        assert "posted" in quiz_service.post_due(ctx, client)[0]
+        answer_directly(ctx, "U1", right=False)  # the streak counts answering at all
+        if day.day != 30:
+            answer_directly(ctx, "U2", right=True)
+        clock.advance(hours=9)
+        quiz_service.close_due(ctx, client)
+    assert scores_service.streaks(ctx, "T1", ["U1", "U2"], "C1") == {"U1": 3, "U2": 0}
+    clock.now = datetime(2026, 3, 31, 7, 1)  # Tuesday's quiz is open and U1 has not answered yet
+    quiz_service.post_due(ctx, client)
+    assert scores_service.streaks(ctx, "T1", ["U1"], "C1") == {"U1": 3}
+
+
+def test_asker_outside_the_top_ten_sees_their_own_rank(ctx, client, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    quiz_service.post_due(ctx, client)
+    for n in range(12):
+        clock.advance(seconds=5)
+        answer_directly(ctx, f"U{n:02d}", right=n < 11)  # U11 is the only one wrong
+    board = scores_service.leaderboard(ctx, None, "T1", "all", asker="U11")
+    assert len(board.rows) == 10 and board.you is not None
+    assert (board.you.key, board.you.rank, board.you.points) == ("U11", 12, 0)
+    tied = {r.rank for r in board.rows}
+    assert tied == {1}  # eleven equal scores share rank 1 before the post closes (no bonus yet)
+    clock.advance(hours=9)
+    quiz_service.close_due(ctx, client)
+    ranks = [r.rank for r in scores_service.leaderboard(ctx, None, "T1", "all").rows]
+    assert ranks == [1, 2, 3] + [4] * 7  # fast bonuses split the first three; the other eight share 4th
