@@ -66,5 +66,5 @@ def rebuild(session: Session) -> int:
         .group_by(Answer.workspace_id, Answer.user_id)
     )
     columns = ["workspace_id", "user_id", "answers", "correct", "weighted_credit", "first", "second", "third"]
-    result = session.execute(insert(ScoreTotal).from_select(columns, scored))
-    return result.rowcount
+    session.execute(insert(ScoreTotal).from_select(columns, scored))
+    return session.scalar(select(func.count()).select_from(ScoreTotal)) or 0  # rowcount is -1 on psycopg

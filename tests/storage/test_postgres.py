@@ -1,0 +1,117 @@
+"""The multi-process guarantees on a real PostgreSQL server: what several replicas rely on."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import quiz_service, scores_service
+from bot.tutor.scoring import answer_points
+from storage.db import transaction, upgrade
+from storage.models import Answer, QuizPost, ScoreTotal
+from storage.repos import totals
+from tests.postgres_server import PostgresServer
+from tests.slack_requests import click, find_element
+
+ROOT = Path(__file__).resolve().parents[2]
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_url(postgres: PostgresServer) -> str:
+    """Overrides the SQLite file of tests/conftest.py: every fixture built on it now talks to PostgreSQL."""
+    url = postgres.create_database(f"lab2prod_{next(_names)}")
+    upgrade(url)
+    upgrade(url)  # migrations are idempotent
+    return url
+
+
+def test_concurrent_post_quiz_processes_post_once(db_url, ctx, fake_slack):
+    for channel in ("C1", "C2", "C3"):
+        quiz_service.save_channel(ctx, "T1", channel, "00:00", "UTC", "daily")
+    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb", "SLACK_API_URL": fake_slack.api_url}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "post-quiz"],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    outputs = [r.communicate(timeout=120) for r in runs]
+    assert all(r.returncode == 0 for r in runs), outputs
+    assert sorted(c.params["channel"] for c in fake_slack.of("chat.postMessage")) == ["C1", "C2", "C3"]
+    with ctx.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(QuizPost)) == 3
+
+
+def test_concurrent_clicks_and_running_totals(ctx, client, fake_slack, slack, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    quiz_service.post_due(ctx, client)
+    blocks = fake_slack.of("chat.postMessage")[0].params["blocks"]
+    with ctx.sessions() as s:
+        post = s.scalars(select(QuizPost)).one()
+    question = ctx.bank.questions_by_id[post.question_id]
+    if question.kind == "multi":
+        block, element = find_element(blocks, "quiz_submit")
+        _, boxes = find_element(blocks, "quiz_boxes")
+        picked = [boxes["options"][i] for i in sorted(question.correct_indexes)]
+        state = {block["block_id"]: {"quiz_boxes": {"selected_options": picked}}}
+    else:
+        block, element = find_element(blocks, f"quiz_pick:{min(question.correct_indexes)}")
+        state = None
+    payloads = [
+        click(block, element, user=f"U{i % 20:02d}", response_url=fake_slack.response_url(), state=state)
+        for i in range(50)
+    ]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert set(pool.map(lambda p: slack.block_action(p).status, payloads)) == {200}
+    fake_slack.wait_for("chat.postEphemeral", 50, timeout=60)
+    clock.advance(hours=9)
+    assert quiz_service.close_due(ctx, client) == 1
+    with ctx.sessions() as s:
+        rows = s.scalars(select(Answer)).all()
+        running = {
+            t.user_id: (t.answers, t.correct, t.first + t.second + t.third) for t in s.scalars(select(ScoreTotal))
+        }
+    assert len(rows) == 20 and all(r.correct for r in rows)
+    assert sum(fast for *_, fast in running.values()) == 3
+    board = scores_service.leaderboard(ctx, None, "T1", "all")
+    expected = {r.user_id: answer_points(r.difficulty, r.credit, r.correct_order) for r in rows}
+    assert {row.key: row.points for row in board.rows} == {u: expected[u] for u in [row.key for row in board.rows]}
+    with transaction(ctx.sessions) as session:
+        assert totals.rebuild(session) == 20
+    with ctx.sessions() as s:
+        rebuilt = {
+            t.user_id: (t.answers, t.correct, t.first + t.second + t.third) for t in s.scalars(select(ScoreTotal))
+        }
+    assert rebuilt == running
+
+
+def test_week_board_and_home_on_postgres(ctx, client, fake_slack, slack):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "Europe/Berlin", "daily")
+    quiz_service.post_due(ctx, client)
+    slack.command("team join Platform", user="U1")
+    week = scores_service.leaderboard(ctx, None, "T1", "week", teams=True)
+    assert week.rows == []  # nobody has answered yet
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvPgHome")
+    view = fake_slack.wait_for("views.publish")[0].params["view"]
+    assert "Platform" in str(view)
