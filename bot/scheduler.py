@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from slack_sdk import WebClient
 
 from bot import quiz_service
 from bot.context import Context
+from storage.db import transaction
+from storage.repos import questions
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 30
+EVENT_MEMORY = timedelta(days=2)
+
+
+def forget_old_events(ctx: Context, client: WebClient) -> None:
+    with transaction(ctx.sessions) as session:
+        questions.forget_events(session, ctx.clock() - EVENT_MEMORY)
 
 
 def tick(ctx: Context, client: WebClient) -> None:
-    for step in (quiz_service.post_due, quiz_service.close_due, quiz_service.refresh_counts):
+    for step in (quiz_service.post_due, quiz_service.close_due, quiz_service.refresh_counts, forget_old_events):
         try:
             step(ctx, client)
         except Exception:  # one bad step or channel must not stop the others, nor the next tick

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,11 @@ def first_sighting(session: Session, event_id: str, workspace_id: str, at: datet
         return True
     except IntegrityError:
         return False
+
+
+def forget_events(session: Session, seen_before: datetime) -> int:
+    """Slack stops retrying an event within hours; older ids need not be kept."""
+    return session.execute(delete(ProcessedEvent).where(ProcessedEvent.seen_at < seen_before)).rowcount
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,20 @@ def _wait_rows(sessions, model, n: int, timeout: float = 5.0):
             assert len(rows) == n, f"expected {n} {model.__name__} rows, found {len(rows)}"
             return rows
         time.sleep(0.02)
+
+
+def test_scheduler_tick_forgets_old_event_ids_only(ctx, client, sessions, clock):
+    from bot import scheduler
+    from storage.db import transaction
+    from storage.models import ProcessedEvent
+    from storage.repos import questions
+
+    with transaction(sessions) as s:
+        assert questions.first_sighting(s, "EvOld", "T1", clock())
+    clock.advance(days=1)
+    with transaction(sessions) as s:
+        assert questions.first_sighting(s, "EvNew", "T1", clock())
+    clock.advance(days=1, hours=1)
+    scheduler.tick(ctx, client)
+    with sessions() as s:
+        assert s.scalars(select(ProcessedEvent.event_id)).all() == ["EvNew"]
