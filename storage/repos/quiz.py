@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,15 +188,22 @@ def take_count_refresh(session: Session, post_id: int, count: int, now: datetime
 
 
 def add_answer(session: Session, answer: Answer) -> bool:
-    """Store an answer; False if this person already answered this post (double click, retry, second option)."""
-    try:
-        with session.begin_nested():
-            session.add(answer)
-            session.flush()
-            totals.record_answer(session, answer)
-        return True
-    except IntegrityError:
-        return False
+    """Store an answer; False if this person already answered this post (double click, retry, second option).
+
+    The (post, user) unique key decides: ON CONFLICT DO NOTHING inserts nothing for a second answer, in one
+    statement, with no savepoint to roll back to."""
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = {c.key: getattr(answer, c.key) for c in Answer.__table__.columns if c.key != "id"}
+    # RETURNING, not rowcount: through the ORM session psycopg reports rowcount -1 either way.
+    stored = session.scalar(
+        upsert(Answer)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
+        .returning(Answer.id)
+    )
+    if stored is not None:
+        totals.record_answer(session, answer)
+    return stored is not None
 
 
 def answer_of(session: Session, post_id: int, user_id: str) -> Answer | None:

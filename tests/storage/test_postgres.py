@@ -85,8 +85,10 @@ def test_concurrent_clicks_and_running_totals(ctx, client, fake_slack, slack, cl
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert set(pool.map(lambda p: slack.block_action(p).status, payloads)) == {200}
     fake_slack.wait_for("chat.postEphemeral", 50, timeout=60)
+    assert 1 <= len(fake_slack.of("chat.update")) <= 3  # the count refresh is throttled here too
     clock.advance(hours=9)
     assert quiz_service.close_due(ctx, client) == 1
+    assert quiz_service.close_due(ctx, client) == 0
     with ctx.sessions() as s:
         rows = s.scalars(select(Answer)).all()
         running = {
