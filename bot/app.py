@@ -24,10 +24,14 @@ def make_client(settings: Settings) -> WebClient:
     return client
 
 
-def create_app(ctx: Context, settings: Settings, client: WebClient | None = None) -> App:
+def create_app(ctx: Context, settings: Settings, client: WebClient | None = None, socket_mode: bool = False) -> App:
+    """An app for HTTP must verify signatures with the real secret; only Socket Mode may go without one."""
+    if not socket_mode and not settings.signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack over HTTP")
     app = App(
         client=client or make_client(settings),
-        signing_secret=settings.signing_secret or "socket-mode-needs-no-secret",
+        signing_secret=settings.signing_secret or "",
+        request_verification_enabled=not socket_mode,
         token_verification_enabled=False,  # no auth.test at start: a bad token is reported by the first call
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("lab2prod.bolt"),

@@ -33,8 +33,12 @@ class Settings:
             tick_seconds=float(get("LAB2PROD_TICK_SECONDS") or 30),
         )
 
-    def missing_for_serve(self) -> list[str]:
+    def socket_mode(self, force_http: bool = False) -> bool:
+        return bool(self.app_token) and not force_http
+
+    def missing_for_serve(self, force_http: bool = False) -> list[str]:
         missing = [] if self.bot_token else ["SLACK_BOT_TOKEN"]
-        if not self.app_token and not self.signing_secret:
-            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        # Over HTTP the signing secret is the only thing that tells Slack's requests from anyone else's.
+        if not self.socket_mode(force_http) and not self.signing_secret:
+            missing.append("SLACK_SIGNING_SECRET (required for HTTP; or SLACK_APP_TOKEN for Socket Mode)")
         return missing

@@ -16,7 +16,7 @@ log = logging.getLogger("lab2prod.serve")
 
 def serve(*, http: bool, host: str, port: int) -> int:
     settings = Settings.from_env()
-    missing = settings.missing_for_serve()
+    missing = settings.missing_for_serve(force_http=http)
     if missing:
         log.error("cannot serve: set %s (see .env.example)", ", ".join(missing))
         return 2
@@ -27,9 +27,9 @@ def serve(*, http: bool, host: str, port: int) -> int:
             log.error("content: %s", problem)
         return 1
     upgrade(settings.database_url)
-    app = create_app(ctx, settings)
+    app = create_app(ctx, settings, socket_mode=settings.socket_mode(force_http=http))
     scheduler.start(ctx, app.client, settings.tick_seconds)
-    if settings.app_token and not http:
+    if settings.socket_mode(force_http=http):
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("serving Slack over Socket Mode")

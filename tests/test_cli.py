@@ -249,3 +249,23 @@ def test_serve_http_answers_signed_requests_and_runs_the_scheduler(tmp_path, fak
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
     assert "Traceback" not in output, output
+
+
+def test_http_serve_never_runs_without_a_signing_secret(tmp_path):
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_APP_TOKEN": "xapp-x",
+        "SLACK_SIGNING_SECRET": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    result = run("serve", "--http", "--port", "0", env=env)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_app_factory_refuses_http_without_a_secret(ctx):
+    from bot.app import create_app
+    from bot.config import Settings
+
+    with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
+        create_app(ctx, Settings("xoxb-x", None, "xapp-x", None, "sqlite://"))
+    assert create_app(ctx, Settings("xoxb-x", None, "xapp-x", None, "sqlite://"), socket_mode=True)
