@@ -100,11 +100,11 @@ def cmd_content(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
 
 def _gaps(out: TextIO) -> int:
-    from storage.db import make_engine, make_sessionmaker, transaction, upgrade
+    from storage.db import make_engine, make_sessionmaker, reading, upgrade
     from storage.repos import questions
 
     upgrade()
-    with transaction(make_sessionmaker(make_engine())) as session:
+    with reading(make_sessionmaker(make_engine())) as session:
         gaps, feedback = questions.gaps(session), questions.least_helpful(session)
     out.write("Questions the tutor could not answer confidently (most asked first):\n")
     for gap in gaps:
@@ -163,12 +163,12 @@ def _context() -> Context:
 def cmd_channels(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from bot import quiz_service
     from bot.tutor.schedule import ScheduleError
-    from storage.db import transaction
+    from storage.db import reading, transaction
     from storage.repos import quiz as repo
 
     ctx = _context()
     if args.action == "list":
-        with transaction(ctx.sessions) as session:
+        with reading(ctx.sessions) as session:
             channels = repo.find_channels(session)
         for channel in channels:
             out.write(quiz_service.describe(channel) + "\n")
@@ -238,10 +238,10 @@ def _workspace(client: WebClient | None, given: str | None) -> str:
             return client.auth_test()["team_id"]
         except SlackApiError as exc:
             raise SystemExit(f"Slack refused the token: {exc.response.get('error')}") from exc
-    from storage.db import transaction
+    from storage.db import reading
     from storage.repos import quiz as repo
 
-    with transaction(_context().sessions) as session:
+    with reading(_context().sessions) as session:
         workspaces = {c.workspace_id for c in repo.find_channels(session)}
     if len(workspaces) == 1:
         return workspaces.pop()

@@ -26,7 +26,7 @@ from bot.tutor.schedule import (
     to_local,
 )
 from content.models import Question
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import Answer, QuizChannel, QuizPost
 from storage.repos import quiz as repo
 
@@ -103,7 +103,7 @@ def _open_blocks(ctx: Context, post: QuizPost, answered: int, tz_name: str) -> l
 def post_due(ctx: Context, client: WebClient, channel_id: str | None = None) -> list[str]:
     """Post today's quiz to every due channel (or one). Safe to run anywhere, any number of times at once."""
     now, report = ctx.clock(), []
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         channels = repo.find_channels(session, channel_id)
     for channel in channels:
         day = due_date(now, parse_time(channel.post_time), ZoneInfo(channel.tz), parse_weekdays(channel.weekdays))
@@ -165,7 +165,7 @@ def _weekly_summary(ctx: Context, client: WebClient, channel: QuizChannel, day: 
 def close_due(ctx: Context, client: WebClient) -> int:
     """Reveal every post whose time is up: answer, distribution, fastest correct answerers."""
     closed = 0
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         due = repo.posts_to_close(session, ctx.clock())
     for post in due:
         with transaction(ctx.sessions) as session:
@@ -189,7 +189,7 @@ def close_due(ctx: Context, client: WebClient) -> int:
 def refresh_counts(ctx: Context, client: WebClient) -> int:
     """Catch up answer counts that the per-answer throttle skipped."""
     updated = 0
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         stale = repo.posts_with_stale_count(session)
     for post, count in stale:
         with transaction(ctx.sessions) as session:
@@ -200,7 +200,7 @@ def refresh_counts(ctx: Context, client: WebClient) -> int:
 
 
 def _show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> int:
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         channel = repo.get_channel(session, post.workspace_id, post.channel_id)
     try:
         blocks = _open_blocks(ctx, post, count, channel.tz if channel else "UTC")
@@ -297,7 +297,7 @@ def _answer_row(
 
 def practice_question(ctx: Context, workspace_id: str, user_id: str) -> tuple[Question, list[Block]]:
     """A private question from the topic the person gets wrong most (any topic before their first miss)."""
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         wrong, right, recent = repo.topic_record(session, workspace_id, user_id)
     topic = rules.weakest_topic(wrong, right)
     question = rules.practice_question(ctx.bank.questions, topic, recent, f"{user_id}:{ctx.clock().isoformat()}")

@@ -17,7 +17,7 @@ from bot.context import Context
 from bot.tutor import scoring
 from bot.tutor.schedule import period_start, to_utc, week_start
 from bot.tutor.teams import clean_team_name
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.repos import people, scores
 from storage.repos import quiz as quiz_repo
 
@@ -66,7 +66,7 @@ class Stats:
 def display_names(ctx: Context, client: WebClient | None, workspace_id: str, user_ids: list[str]) -> dict[str, str]:
     """Names from the cache; users.info only for people not seen today (never one call per row per view)."""
     now = ctx.clock()
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         cached = people.cached_names(session, workspace_id, user_ids)
     names = {u: name for u, (name, _) in cached.items()}
     stale = [u for u in user_ids if u not in cached or now - cached[u][1] >= NAME_TTL]
@@ -94,7 +94,7 @@ def display_names(ctx: Context, client: WebClient | None, workspace_id: str, use
 
 def streaks(ctx: Context, workspace_id: str, user_ids: list[str], channel_id: str | None = None) -> dict[str, int]:
     """Each person's current streak: in `channel_id`, or their best across the channels they play in."""
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         answered = scores.answered_posts(session, workspace_id, user_ids)
         channels = sorted({c for per in answered.values() for c in per} | ({channel_id} if channel_id else set()))
         posts = scores.channel_posts(session, workspace_id, channels)
@@ -116,7 +116,7 @@ def streaks(ctx: Context, workspace_id: str, user_ids: list[str], channel_id: st
 def channel_tz(ctx: Context, workspace_id: str, channel_id: str | None) -> ZoneInfo:
     """Weeks and months follow the quiz channel's time zone; elsewhere UTC."""
     if channel_id:
-        with transaction(ctx.sessions) as session:
+        with reading(ctx.sessions) as session:
             channel = quiz_repo.get_channel(session, workspace_id, channel_id)
         if channel:
             return ZoneInfo(channel.tz)
@@ -127,7 +127,7 @@ def _ranked_people(
     ctx: Context, workspace_id: str, period: str, tz: ZoneInfo, channel_id: str | None
 ) -> list[tuple[int, scores.PersonTotals]]:
     since = period_start(ctx.clock(), tz, period)
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         return rank_people(scores.people_totals(session, workspace_id, RULES, since, channel_id))
 
 
@@ -157,7 +157,7 @@ def _ranked_teams(
     ctx: Context, workspace_id: str, period: str, tz: ZoneInfo, channel_id: str | None
 ) -> list[tuple[int, scores.TeamTotals]]:
     since = period_start(ctx.clock(), tz, period)
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         totals = scores.team_totals(session, workspace_id, RULES, since, channel_id)
     return scoring.ranked(
         totals, lambda t: scoring.team_score(t.points, t.active), lambda t: (-t.active, t.name.casefold())
@@ -197,7 +197,7 @@ def _team_board(
 
     mine = None
     if asker:
-        with transaction(ctx.sessions) as session:
+        with reading(ctx.sessions) as session:
             team = people.team_of(session, workspace_id, asker)
         mine = next(((r, t) for r, t in ranked_teams if team and t.team_pk == team.id), None)
     you = row(*mine) if mine and mine[0] > TOP else None
@@ -208,7 +208,7 @@ def personal_stats(ctx: Context, workspace_id: str, user_id: str) -> Stats:
     utc = ZoneInfo("UTC")
     ranked_people = _ranked_people(ctx, workspace_id, "all", utc, None)
     mine = next(((r, t) for r, t in ranked_people if t.user_id == user_id), None)
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         team = people.team_of(session, workspace_id, user_id)
         recent = scores.recent_by_topic(session, workspace_id, user_id)
     team_rank = None
@@ -277,7 +277,7 @@ def export_csv(ctx: Context, client: WebClient | None, workspace_id: str, period
     user_ids = [t.user_id for _, t in ranked_people]
     names = display_names(ctx, client, workspace_id, user_ids)
     current = streaks(ctx, workspace_id, user_ids)
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         team_names = people.teams_of(session, workspace_id, user_ids)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///lab2prod.db"
 BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_KEY = "lab2prod_read_only"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -32,15 +33,19 @@ def make_engine(url: str | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) 
             # so that writers take the lock up front instead of failing on upgrade from a read lock.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            # Switching to WAL needs a lock; asking does not. Only the first connection ever switches, so a
+            # new connection can open while another process is writing.
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers take no lock (WAL lets them run beside a writer); writers take the write lock up front.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY_KEY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -52,7 +57,16 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that may write; on SQLite it holds the write lock from its first statement."""
     with factory() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work: on SQLite it never waits for, nor blocks, a writer."""
+    with factory() as session, session.begin():
+        session.connection(execution_options={READ_ONLY_KEY: True})
         yield session
 
 

@@ -17,7 +17,7 @@ from bot.listeners.asking import answer
 from bot.tutor.commands import Command, parse_command
 from bot.tutor.schedule import ScheduleError
 from bot.tutor.teams import TeamNameError
-from storage.db import transaction
+from storage.db import reading
 from storage.repos import quiz as quiz_repo
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, res
 
 
 def _existing_days(ctx: Context, workspace_id: str, channel_id: str) -> str:
-    with transaction(ctx.sessions) as session:
+    with reading(ctx.sessions) as session:
         channel = quiz_repo.get_channel(session, workspace_id, channel_id)
     return channel.weekdays if channel else "mon-fri"
 

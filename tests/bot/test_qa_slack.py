@@ -200,3 +200,21 @@ def test_scheduler_tick_forgets_old_event_ids_only(ctx, client, sessions, clock)
     scheduler.tick(ctx, client)
     with sessions() as s:
         assert s.scalars(select(ProcessedEvent.event_id)).all() == ["EvNew"]
+
+
+def test_readers_do_not_wait_for_a_writer(db_url, ctx):
+    """WAL: a leaderboard read goes ahead while another process holds the write lock."""
+    import sqlite3
+
+    from bot import scores_service
+
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        start = time.monotonic()
+        scores_service.leaderboard(ctx, None, "T1", "all")
+        scores_service.personal_stats(ctx, "T1", "U1")
+        assert time.monotonic() - start < 2  # the busy timeout is 10 s: a reader that waited would show it
+    finally:
+        holder.rollback()
+        holder.close()
