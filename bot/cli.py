@@ -186,11 +186,16 @@ def cmd_channels(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     client = _slack_client_or_exit()
     try:
         workspace = client.auth_test()["team_id"]
-        client.conversations_info(channel=args.channel)
+        info = client.conversations_info(channel=args.channel)["channel"]
     except SlackApiError as exc:
         error = exc.response.get("error")
         hint = " (is the channel id right, and is the bot invited?)" if error == "channel_not_found" else ""
         print(f"cannot add {args.channel}: Slack says {error}{hint}", file=sys.stderr)
+        return 1
+    if not info.get("is_member"):
+        print(
+            f"cannot add {args.channel}: the bot is not in it yet; run /invite @lab2prod there first", file=sys.stderr
+        )
         return 1
     try:
         channel = quiz_service.save_channel(

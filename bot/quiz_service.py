@@ -31,6 +31,10 @@ from storage.models import Answer, QuizChannel, QuizPost
 from storage.repos import quiz as repo
 
 log = logging.getLogger(__name__)
+# Slack errors that retrying every tick cannot fix; the channel is skipped for the day instead.
+PERMANENT_ERRORS = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "missing_scope", "invalid_auth"}
+)
 COUNT_REFRESH_EVERY = timedelta(seconds=5)  # chat.update is rate limited; a burst of answers makes one update
 STALE_CLAIM = timedelta(minutes=10)  # a claim with no message after this long was a crash mid-post
 
@@ -78,7 +82,9 @@ def describe(channel: QuizChannel) -> str:
     hours, minutes = divmod(channel.close_after_minutes, 60)
     return (
         f"{channel.channel_id}: {channel.post_time} {channel.tz} on {channel.weekdays},"
-        f" open {hours}h{minutes:02d}m" + ("" if channel.weekly_summary else ", weekly summary off")
+        f" open {hours}h{minutes:02d}m"
+        + ("" if channel.weekly_summary else ", weekly summary off")
+        + (f"; last post failed: {channel.last_error}" if channel.last_error else "")
     )
 
 
@@ -102,55 +108,71 @@ def _open_blocks(ctx: Context, post: QuizPost, answered: int, tz_name: str) -> l
 
 def post_due(ctx: Context, client: WebClient, channel_id: str | None = None) -> list[str]:
     """Post today's quiz to every due channel (or one). Safe to run anywhere, any number of times at once."""
-    now, report = ctx.clock(), []
     with reading(ctx.sessions) as session:
         channels = repo.find_channels(session, channel_id)
+    report = []
     for channel in channels:
-        day = due_date(now, parse_time(channel.post_time), ZoneInfo(channel.tz), parse_weekdays(channel.weekdays))
-        if day is None:
-            report.append(f"{channel.channel_id}: not due")
-            continue
-        with transaction(ctx.sessions) as session:
-            repo.release_stale_claims(session, now - STALE_CLAIM)
-            if repo.post_exists(session, channel.workspace_id, channel.channel_id, day):
-                report.append(f"{channel.channel_id}: already has the quiz for {day}")
-                continue
-            usage, recent = repo.question_usage(session, channel.workspace_id, channel.channel_id)
-            by_id = ctx.bank.questions_by_id
-            question = rules.next_question(
-                ctx.bank.questions, usage, [by_id[q].difficulty for q in recent if q in by_id], f"{channel.id}:{day}"
-            )
-            post = repo.claim_post(
-                session,
-                workspace_id=channel.workspace_id,
-                channel_id=channel.channel_id,
-                local_date=day,
-                question_id=question.id,
-                at=now,
-                closes_at=now + timedelta(minutes=channel.close_after_minutes),
-            )
-        if post is None:
-            report.append(f"{channel.channel_id}: another poster got there first")
-            continue
         try:
-            response = client.chat_postMessage(
-                channel=channel.channel_id,
-                text=f"Daily quiz: {question.prompt}",
-                blocks=_open_blocks(ctx, post, 0, channel.tz),
-            )
-        except SlackApiError as exc:
-            log.error("could not post the quiz to %s: %s", channel.channel_id, exc.response.get("error"))
-            with transaction(ctx.sessions) as session:
-                repo.release_claim(session, post.id)
-            report.append(f"{channel.channel_id}: Slack refused the post ({exc.response.get('error')}); will retry")
-            continue
-        with transaction(ctx.sessions) as session:
-            repo.set_message(session, post.id, response["ts"])
-            first_of_week = repo.first_post_of_week(session, channel.workspace_id, channel.channel_id, day)
-        report.append(f"{channel.channel_id}: posted {question.id} for {day}")
-        if channel.weekly_summary and first_of_week:
-            _weekly_summary(ctx, client, channel, day)
+            report.append(f"{channel.channel_id}: {_post_channel(ctx, client, channel)}")
+        except Exception as exc:  # one broken channel must not keep the others from their quiz
+            log.exception("posting the quiz to %s failed", channel.channel_id)
+            report.append(f"{channel.channel_id}: failed ({exc.__class__.__name__}); will retry")
     return report
+
+
+def _post_channel(ctx: Context, client: WebClient, channel: QuizChannel) -> str:
+    now = ctx.clock()
+    day = due_date(now, parse_time(channel.post_time), ZoneInfo(channel.tz), parse_weekdays(channel.weekdays))
+    if day is None:
+        return "not due"
+    if channel.skipped_on == day:
+        return f"skipped today: Slack said {channel.last_error}"
+    with transaction(ctx.sessions) as session:
+        repo.release_stale_claims(session, now - STALE_CLAIM)
+        if repo.post_exists(session, channel.workspace_id, channel.channel_id, day):
+            return f"already has the quiz for {day}"
+        usage, recent = repo.question_usage(session, channel.workspace_id, channel.channel_id)
+        by_id = ctx.bank.questions_by_id
+        question = rules.next_question(
+            ctx.bank.questions, usage, [by_id[q].difficulty for q in recent if q in by_id], f"{channel.id}:{day}"
+        )
+        post = repo.claim_post(
+            session,
+            workspace_id=channel.workspace_id,
+            channel_id=channel.channel_id,
+            local_date=day,
+            question_id=question.id,
+            at=now,
+            closes_at=now + timedelta(minutes=channel.close_after_minutes),
+        )
+    if post is None:
+        return "another poster got there first"
+    try:
+        response = client.chat_postMessage(
+            channel=channel.channel_id,
+            text=f"Daily quiz: {question.prompt}",
+            blocks=_open_blocks(ctx, post, 0, channel.tz),
+        )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        permanent = error in PERMANENT_ERRORS
+        log.error("could not post the quiz to %s: %s", channel.channel_id, error)
+        with transaction(ctx.sessions) as session:
+            repo.release_claim(session, post.id)
+            if permanent:  # retrying every tick cannot help; try again tomorrow and say why in `channels list`
+                repo.note_channel_error(session, channel.id, error, day)
+        return f"Slack refused the post ({error}); " + ("skipping today" if permanent else "will retry")
+    except Exception:
+        with transaction(ctx.sessions) as session:
+            repo.release_claim(session, post.id)
+        raise
+    with transaction(ctx.sessions) as session:
+        repo.set_message(session, post.id, response["ts"])
+        repo.note_channel_error(session, channel.id, None, None)
+        first_of_week = repo.first_post_of_week(session, channel.workspace_id, channel.channel_id, day)
+    if channel.weekly_summary and first_of_week:
+        _weekly_summary(ctx, client, channel, day)
+    return f"posted {question.id} for {day}"
 
 
 def _weekly_summary(ctx: Context, client: WebClient, channel: QuizChannel, day: date) -> None:
@@ -163,27 +185,34 @@ def _weekly_summary(ctx: Context, client: WebClient, channel: QuizChannel, day: 
 
 
 def close_due(ctx: Context, client: WebClient) -> int:
-    """Reveal every post whose time is up: answer, distribution, fastest correct answerers."""
+    """Close every post whose time is up, then reveal every closed post not yet revealed (retried each tick)."""
     closed = 0
     with reading(ctx.sessions) as session:
         due = repo.posts_to_close(session, ctx.clock())
     for post in due:
         with transaction(ctx.sessions) as session:
-            if not repo.mark_closed(session, post.id, ctx.clock()):
-                continue
-            results = repo.results(session, post)
-        question = ctx.bank.questions_by_id.get(post.question_id)
-        if question is None:
-            continue
+            closed += repo.mark_closed(session, post.id, ctx.clock())
+    with reading(ctx.sessions) as session:
+        unrevealed = repo.posts_to_reveal(session)
+    for post in unrevealed:
+        try:
+            _reveal(ctx, client, post)
+        except Exception:  # a timeout or a Slack error: the next tick tries again
+            log.exception("could not reveal post %s in %s", post.id, post.channel_id)
+    return closed
+
+
+def _reveal(ctx: Context, client: WebClient, post: QuizPost) -> None:
+    question = ctx.bank.questions_by_id.get(post.question_id)
+    with reading(ctx.sessions) as session:
+        results = repo.results(session, post)
+    if question is not None:
         blocks = revealed_blocks(
             question, _topic_title(ctx, question), results.total, results.per_option, results.fastest
         )
-        try:
-            client.chat_update(channel=post.channel_id, ts=post.message_ts, text="Daily quiz results", blocks=blocks)
-        except SlackApiError as exc:
-            log.error("could not reveal post %s in %s: %s", post.id, post.channel_id, exc.response.get("error"))
-        closed += 1
-    return closed
+        client.chat_update(channel=post.channel_id, ts=post.message_ts, text="Daily quiz results", blocks=blocks)
+    with transaction(ctx.sessions) as session:
+        repo.mark_revealed(session, post.id, ctx.clock())
 
 
 def refresh_counts(ctx: Context, client: WebClient) -> int:
@@ -208,6 +237,11 @@ def _show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> 
     except SlackApiError as exc:
         log.warning("could not update the answer count of post %s: %s", post.id, exc.response.get("error"))
         return 0
+    with reading(ctx.sessions) as session:
+        closed = repo.get_post(session, post.id)
+    if closed is not None and closed.closed_at is not None:
+        # The post closed while this update was on its way and may have overwritten the results: reveal again.
+        _reveal(ctx, client, closed)
     return 1
 
 

@@ -62,6 +62,8 @@ class QuizChannel(Base):
     close_after_minutes: Mapped[int] = mapped_column(Integer)
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(64))  # why the last post failed, for `channels list`
+    skipped_on: Mapped[date | None] = mapped_column(Date)  # a local date given up after a permanent error
     __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_quiz_channel"),)
 
 
@@ -78,6 +80,7 @@ class QuizPost(Base):
     closes_at: Mapped[datetime] = mapped_column(DateTime)
     message_ts: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(DateTime)  # results shown in Slack; retried until set
     shown_count: Mapped[int] = mapped_column(Integer, default=0)  # answer count the channel message shows
     shown_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (

@@ -151,7 +151,10 @@ def test_channels_and_post_quiz_against_the_fake_slack(tmp_path, fake_slack):
         "SLACK_BOT_TOKEN": "xoxb-x",
         "SLACK_API_URL": fake_slack.api_url,
     }
-    fake_slack.channels["C1"] = {"id": "C1", "name": "ml"}
+    fake_slack.channels["C1"] = {"id": "C1", "name": "ml", "is_member": True}
+    fake_slack.channels["C2"] = {"id": "C2", "name": "random", "is_member": False}
+    outside = run("channels", "add", "C2", "--time", "09:00", "--tz", "UTC", env=env)
+    assert outside.returncode == 1 and "/invite @lab2prod" in outside.stderr
     bad = run("channels", "add", "C1", "--time", "25:00", "--tz", "Europe/Berlin", env=env)
     assert bad.returncode == 2 and "HH:MM" in bad.stderr
     unknown_tz = run("channels", "add", "C1", "--time", "09:00", "--tz", "Europe/Atlantis", env=env)
@@ -217,7 +220,7 @@ def test_serve_http_answers_signed_requests_and_runs_the_scheduler(tmp_path, fak
         "SLACK_APP_TOKEN": "",
         "LAB2PROD_TICK_SECONDS": "0.2",
     }
-    fake_slack.channels["C1"] = {"id": "C1"}
+    fake_slack.channels["C1"] = {"id": "C1", "is_member": True}
     assert (
         run("channels", "add", "C1", "--time", "00:00", "--tz", "UTC", "--weekdays", "daily", env=env).returncode == 0
     )

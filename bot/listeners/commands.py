@@ -69,16 +69,30 @@ def _quiz(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond
 
 
 def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
-    ack()  # the admin check calls Slack; answer through response_url
-    user, channel = command.get("user_id", ""), command.get("channel_id", "")
-    profile = _user_info(client, user)
-    if not _may_schedule(client, profile, user, channel):
+    ack()  # the checks call Slack; answer through response_url
+    workspace, user, channel_id = command.get("team_id", ""), command.get("user_id", ""), command.get("channel_id", "")
+    profile, channel = _user_info(client, user), _channel_info(client, channel_id)
+    if channel is None or not channel.get("is_member"):
+        respond(text="I'm not in this channel yet. Invite me with `/invite @lab2prod`, then set the time again.")
+        return
+    if not (profile and (profile.get("is_admin") or profile.get("is_owner"))) and channel.get("creator") != user:
+        # Slack has no API for channel managers, so: workspace admins and owners, or whoever created the channel.
         respond(text="Only workspace admins or the channel's creator can set this channel's quiz time.")
         return
-    tz_name = cmd.args[1] if len(cmd.args) > 1 else (profile or {}).get("tz") or "UTC"
-    existing = _existing_days(ctx, command.get("team_id", ""), channel)
+    with reading(ctx.sessions) as session:
+        existing = quiz_repo.get_channel(session, workspace, channel_id)
+    # Only what was typed changes: the weekdays, open time and (unless given) time zone stay as they were.
+    tz_name = cmd.args[1] if len(cmd.args) > 1 else existing.tz if existing else (profile or {}).get("tz") or "UTC"
     try:
-        saved = quiz_service.save_channel(ctx, command.get("team_id", ""), channel, cmd.args[0], tz_name, existing)
+        saved = quiz_service.save_channel(
+            ctx,
+            workspace,
+            channel_id,
+            cmd.args[0],
+            tz_name,
+            existing.weekdays if existing else "mon-fri",
+            f"{existing.close_after_minutes}m" if existing else "8h",
+        )
     except ScheduleError as exc:
         respond(text=f":warning: {exc}")
         return
@@ -86,12 +100,6 @@ def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, res
         text=f":alarm_clock: Daily quiz here at {saved.post_time} {saved.tz} on {saved.weekdays}.",
         response_type="in_channel",
     )
-
-
-def _existing_days(ctx: Context, workspace_id: str, channel_id: str) -> str:
-    with reading(ctx.sessions) as session:
-        channel = quiz_repo.get_channel(session, workspace_id, channel_id)
-    return channel.weekdays if channel else "mon-fri"
 
 
 def _user_info(client: Any, user: str) -> dict[str, Any] | None:
@@ -102,14 +110,12 @@ def _user_info(client: Any, user: str) -> dict[str, Any] | None:
         return None
 
 
-def _may_schedule(client: Any, profile: dict[str, Any] | None, user: str, channel: str) -> bool:
-    """Slack has no API for channel managers, so: workspace admins and owners, or whoever created the channel."""
-    if profile and (profile.get("is_admin") or profile.get("is_owner")):
-        return True
+def _channel_info(client: Any, channel: str) -> dict[str, Any] | None:
     try:
-        return client.conversations_info(channel=channel)["channel"].get("creator") == user
-    except SlackApiError:
-        return False
+        return client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        log.warning("conversations.info failed for %s: %s", channel, exc.response.get("error"))
+        return None
 
 
 def _leaderboard(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:

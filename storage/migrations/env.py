@@ -1,6 +1,7 @@
 """Alembic environment: runs migrations against the URL lab2prod gives it."""
 
 from alembic import context
+
 from storage.db import make_engine
 from storage.models import Base
 

@@ -172,6 +172,26 @@ def mark_closed(session: Session, post_id: int, at: datetime) -> bool:
     return bool(done)
 
 
+def posts_to_reveal(session: Session) -> list[QuizPost]:
+    return list(
+        session.scalars(
+            select(QuizPost).where(
+                QuizPost.closed_at.is_not(None), QuizPost.revealed_at.is_(None), QuizPost.message_ts.is_not(None)
+            )
+        )
+    )
+
+
+def mark_revealed(session: Session, post_id: int, at: datetime) -> None:
+    session.execute(update(QuizPost).where(QuizPost.id == post_id).values(revealed_at=at))
+
+
+def note_channel_error(session: Session, channel_pk: int, error: str | None, skipped_on: date | None) -> None:
+    session.execute(
+        update(QuizChannel).where(QuizChannel.id == channel_pk).values(last_error=error, skipped_on=skipped_on)
+    )
+
+
 def take_count_refresh(session: Session, post_id: int, count: int, now: datetime, every: timedelta) -> bool:
     """Claim the right to update a post's answer count now; at most one update per `every` per post."""
     return bool(

@@ -148,7 +148,11 @@ def channel_posts(
     out: dict[str, list[tuple[int, bool]]] = {c: [] for c in channel_ids}
     rows = session.execute(
         select(QuizPost.channel_id, QuizPost.id, QuizPost.closed_at.is_(None))
-        .where(QuizPost.workspace_id == workspace_id, QuizPost.channel_id.in_(channel_ids))
+        .where(
+            QuizPost.workspace_id == workspace_id,
+            QuizPost.channel_id.in_(channel_ids),
+            QuizPost.message_ts.is_not(None),  # a claim whose post failed was never a quiz day
+        )
         .order_by(QuizPost.channel_id, QuizPost.local_date.desc())
     )
     for channel, post_id, is_open in rows:

@@ -83,7 +83,7 @@ def test_not_due_before_time_or_on_off_days(ctx, client, fake_slack, clock):
 
 def test_slack_failure_frees_the_day_for_a_retry(ctx, client, fake_slack):
     quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "mon-sun")
-    fake_slack.failing["chat.postMessage"] = "not_in_channel"
+    fake_slack.failing["chat.postMessage"] = "internal_error"
     assert "refused" in quiz_service.post_due(ctx, client)[0]
     del fake_slack.failing["chat.postMessage"]
     assert "posted" in quiz_service.post_due(ctx, client)[0]
@@ -300,7 +300,11 @@ def test_schedule_command_is_for_admins_and_channel_creators(slack, fake_slack, 
 
     fake_slack.users["U1"] = {"id": "U1", "is_admin": False, "tz": "Asia/Tokyo", "profile": {}}
     fake_slack.users["U2"] = {"id": "U2", "is_admin": True, "tz": "Asia/Tokyo", "profile": {}}
-    fake_slack.channels["C1"] = {"id": "C1", "creator": "U3"}
+    fake_slack.channels["C1"] = {"id": "C1", "creator": "U3", "is_member": False}
+    slack.command("schedule 09:30", user="U2", response_url=fake_slack.response_url("out"))
+    assert "/invite @lab2prod" in fake_slack.wait_for("response_url")[0].params["text"]
+    fake_slack.reset()
+    fake_slack.channels["C1"]["is_member"] = True
 
     slack.command("schedule 09:30", user="U1", response_url=fake_slack.response_url("no"))
     [refusal] = fake_slack.wait_for("response_url")
@@ -319,6 +323,11 @@ def test_schedule_command_is_for_admins_and_channel_creators(slack, fake_slack, 
     with ctx.sessions() as s:
         channel = repo.get_channel(s, "T1", "C1")
     assert (channel.post_time, channel.tz, channel.weekdays) == ("08:15", "Europe/Lisbon", "mon,tue,wed,thu,fri")
+    quiz_service.save_channel(ctx, "T1", "C1", "08:15", "Europe/Lisbon", "mon,wed", "2h")
+    slack.command("schedule 10:00", user="U2", response_url=fake_slack.response_url("keep"))
+    assert "10:00 Europe/Lisbon on mon,wed" in fake_slack.wait_for("response_url", 6)[5].params["text"]
+    with ctx.sessions() as s:
+        assert repo.get_channel(s, "T1", "C1").close_after_minutes == 120  # only the time changed
 
 
 def test_dst_fall_back_night_posts_once(ctx, client, fake_slack, clock):
@@ -330,3 +339,45 @@ def test_dst_fall_back_night_posts_once(ctx, client, fake_slack, clock):
     clock.now = datetime(2026, 10, 26, 1, 30)  # Monday 02:30 CET
     assert "posted" in quiz_service.post_due(ctx, client)[0]
     assert len(fake_slack.of("chat.postMessage")) == 2
+
+
+def test_permanent_slack_error_skips_the_day_instead_of_retrying(ctx, client, fake_slack, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    fake_slack.failing["chat.postMessage"] = "not_in_channel"
+    assert "skipping today" in quiz_service.post_due(ctx, client)[0]
+    clock.advance(minutes=30)
+    assert "skipped today" in quiz_service.post_due(ctx, client)[0]
+    assert len(fake_slack.of("chat.postMessage")) == 1  # no retry storm
+    with ctx.sessions() as s:
+        from storage.repos import quiz as repo
+
+        assert "last post failed: not_in_channel" in quiz_service.describe(repo.get_channel(s, "T1", "C1"))
+    del fake_slack.failing["chat.postMessage"]
+    clock.advance(days=1)
+    assert "posted" in quiz_service.post_due(ctx, client)[0]
+
+
+def test_failed_reveal_is_retried_on_the_next_tick(ctx, client, fake_slack, clock):
+    post_today(ctx, client, fake_slack)
+    clock.advance(hours=9)
+    fake_slack.failing["chat.update"] = "internal_error"
+    assert quiz_service.close_due(ctx, client) == 1
+    del fake_slack.failing["chat.update"]
+    quiz_service.close_due(ctx, client)
+    reveals = [c for c in fake_slack.of("chat.update") if c.params["text"] == "Daily quiz results"]
+    assert len(reveals) == 2  # the failed one and the retry
+    quiz_service.close_due(ctx, client)
+    assert len([c for c in fake_slack.of("chat.update") if c.params["text"] == "Daily quiz results"]) == 2
+
+
+def test_count_update_landing_after_the_reveal_is_followed_by_the_results_again(ctx, client, fake_slack, clock):
+    post, _, _ = post_today(ctx, client, fake_slack, kind="single")
+    quiz_service.answer_daily(ctx, None, "T1", "U1", post.id, frozenset({0}))
+    clock.advance(hours=9)
+    quiz_service.close_due(ctx, client)
+    with ctx.sessions() as s:
+        stale_view = s.get(QuizPost, post.id)
+    stale_view.closed_at = None  # what a replica that answered just before the close still holds
+    quiz_service._show_count(ctx, client, stale_view, 1)
+    texts = [c.params["text"] for c in fake_slack.of("chat.update")]
+    assert texts[-2:] == ["Daily quiz", "Daily quiz results"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 12:14:36.244781
+Create Date: 2026-11-25 12:43:26.607110
 """
 
 import sqlalchemy as sa
@@ -61,6 +61,8 @@ def upgrade() -> None:
         sa.Column("close_after_minutes", sa.Integer(), nullable=False),
         sa.Column("weekly_summary", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=64), nullable=True),
+        sa.Column("skipped_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("workspace_id", "channel_id", name="uq_quiz_channel"),
     )
@@ -75,6 +77,7 @@ def upgrade() -> None:
         sa.Column("closes_at", sa.DateTime(), nullable=False),
         sa.Column("message_ts", sa.String(length=32), nullable=True),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("revealed_at", sa.DateTime(), nullable=True),
         sa.Column("shown_count", sa.Integer(), nullable=False),
         sa.Column("shown_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
