@@ -9,23 +9,25 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Team, TeamMember, UserName
+from storage.repos import upsert_insert
 
 
 def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> Team:
     """Join (creating if needed) the team whose case-folded name matches; leaves any previous team."""
     key = name.casefold()
-    team = session.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.name_key == key))
-    if team is None:
-        team = Team(workspace_id=workspace_id, name=name, name_key=key, created_at=at)
-        session.add(team)
-        session.flush()
-    member = session.get(TeamMember, (workspace_id, user_id))
-    if member is None:
-        session.add(TeamMember(workspace_id=workspace_id, user_id=user_id, team_pk=team.id, joined_at=at))
-    else:
-        member.team_pk, member.joined_at = team.id, at
-    session.flush()
-    _drop_empty_teams(session, workspace_id)
+    # Several people may found the same team at once: the unique (workspace, name) key settles who creates it.
+    session.execute(
+        upsert_insert(session, Team)
+        .values(workspace_id=workspace_id, name=name, name_key=key, created_at=at)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "name_key"])
+    )
+    team = session.scalars(select(Team).where(Team.workspace_id == workspace_id, Team.name_key == key)).one()
+    session.execute(
+        upsert_insert(session, TeamMember)
+        .values(workspace_id=workspace_id, user_id=user_id, team_pk=team.id, joined_at=at)
+        .on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_={"team_pk": team.id, "joined_at": at})
+    )
+    _drop_empty_teams(session, workspace_id, keep=team.id)
     return team
 
 
@@ -40,9 +42,11 @@ def leave_team(session: Session, workspace_id: str, user_id: str) -> Team | None
     return team
 
 
-def _drop_empty_teams(session: Session, workspace_id: str) -> None:
+def _drop_empty_teams(session: Session, workspace_id: str, keep: int | None = None) -> None:
     members = select(TeamMember.team_pk).where(TeamMember.workspace_id == workspace_id)
-    session.execute(delete(Team).where(Team.workspace_id == workspace_id, Team.id.not_in(members)))
+    session.execute(
+        delete(Team).where(Team.workspace_id == workspace_id, Team.id.not_in(members), Team.id != (keep or -1))
+    )
 
 
 def team_of(session: Session, workspace_id: str, user_id: str) -> Team | None:
@@ -83,8 +87,10 @@ def cached_names(session: Session, workspace_id: str, user_ids: Sequence[str]) -
 
 
 def save_name(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> None:
-    row = session.get(UserName, (workspace_id, user_id))
-    if row is None:
-        session.add(UserName(workspace_id=workspace_id, user_id=user_id, display_name=name, fetched_at=at))
-    else:
-        row.display_name, row.fetched_at = name, at
+    session.execute(
+        upsert_insert(session, UserName)
+        .values(workspace_id=workspace_id, user_id=user_id, display_name=name, fetched_at=at)
+        .on_conflict_do_update(
+            index_elements=["workspace_id", "user_id"], set_={"display_name": name, "fetched_at": at}
+        )
+    )

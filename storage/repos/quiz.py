@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, QuizChannel, QuizPost
-from storage.repos import totals
+from storage.repos import totals, upsert_insert
 
 
 def upsert_channel(
@@ -212,11 +210,10 @@ def add_answer(session: Session, answer: Answer) -> bool:
 
     The (post, user) unique key decides: ON CONFLICT DO NOTHING inserts nothing for a second answer, in one
     statement, with no savepoint to roll back to."""
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {c.key: getattr(answer, c.key) for c in Answer.__table__.columns if c.key != "id"}
     # RETURNING, not rowcount: through the ORM session psycopg reports rowcount -1 either way.
     stored = session.scalar(
-        upsert(Answer)
+        upsert_insert(session, Answer)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
         .returning(Answer.id)

@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, ScoreTotal
+from storage.repos import upsert_insert
 
 ORDER_COLUMNS = {1: "first", 2: "second", 3: "third"}
 
 
 def add(session: Session, workspace_id: str, user_id: str, **deltas: Any) -> None:
     """Add to a person's running sums, creating the row on first use (an upsert, safe under concurrency)."""
-    dialect = session.get_bind().dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = ScoreTotal.__table__
-    stmt = upsert(table).values(
+    stmt = upsert_insert(session, table).values(
         workspace_id=workspace_id,
         user_id=user_id,
         **{c: deltas.get(c, 0) for c in ("answers", "correct", "weighted_credit", "first", "second", "third")},

@@ -117,3 +117,12 @@ def test_week_board_and_home_on_postgres(ctx, client, fake_slack, slack):
     slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvPgHome")
     view = fake_slack.wait_for("views.publish")[0].params["view"]
     assert "Platform" in str(view)
+
+
+def test_many_people_founding_one_team_at_once(ctx):
+    """Sixteen people join a team that does not exist yet, in two spellings, at the same moment: one team."""
+    spellings = ["Night Owls", "night owls"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        names = list(pool.map(lambda i: scores_service.join_team(ctx, "T1", f"U{i}", spellings[i % 2]), range(16)))
+    assert len(set(names)) == 1  # everyone got the one team, named as its first founder spelled it
+    assert scores_service.list_teams(ctx, "T1") == [(names[0], 16)]
