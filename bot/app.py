@@ -38,15 +38,21 @@ def create_app(ctx: Context, settings: Settings, client: WebClient | None = None
     )
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
-        kind = body.get("type") or body.get("command") or (body.get("event") or {}).get("type")
-        user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+    def on_error(error: Exception, body: dict[str, Any], respond: Any, client: WebClient) -> BoltResponse | None:
+        event = body.get("event") or {}
+        kind = body.get("command") or event.get("type") or body.get("type")
+        user = body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user")
         log.error("unhandled error in %s for user %s in %s", kind, user, body.get("team_id"), exc_info=error)
-        if body.get("response_url"):
-            try:
+        try:
+            if body.get("response_url"):
                 respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            except Exception:
-                log.exception("could not tell the user about the error")
+            elif event.get("type") in ("message", "app_mention") and event.get("channel") and not event.get("bot_id"):
+                # Events carry no response_url: say sorry where the question was asked.
+                client.chat_postMessage(
+                    channel=event["channel"], thread_ts=event.get("thread_ts") or event.get("ts"), text=SORRY
+                )
+        except Exception:
+            log.exception("could not tell the user about the error")
         return None
 
     register_listeners(app, ctx)

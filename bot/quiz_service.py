@@ -46,6 +46,7 @@ class Outcome:
     text: str
     blocks: list[Block] | None = None
     recorded: bool = False
+    count_update: tuple[QuizPost, int] | None = None  # the post's answer count to show next, when it is our turn
 
 
 # -- schedule ----------------------------------------------------------------------------------------
@@ -224,11 +225,11 @@ def refresh_counts(ctx: Context, client: WebClient) -> int:
         with transaction(ctx.sessions) as session:
             claimed = repo.take_count_refresh(session, post.id, count, ctx.clock(), COUNT_REFRESH_EVERY)
         if claimed:
-            updated += _show_count(ctx, client, post, count)
+            updated += show_count(ctx, client, post, count)
     return updated
 
 
-def _show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> int:
+def show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> int:
     with reading(ctx.sessions) as session:
         channel = repo.get_channel(session, post.workspace_id, post.channel_id)
     try:
@@ -248,9 +249,8 @@ def _show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> 
 # -- answering ---------------------------------------------------------------------------------------
 
 
-def answer_daily(
-    ctx: Context, client: WebClient | None, workspace_id: str, user_id: str, post_id: int, chosen: frozenset[int]
-) -> Outcome:
+def answer_daily(ctx: Context, workspace_id: str, user_id: str, post_id: int, chosen: frozenset[int]) -> Outcome:
+    """Grade and store one answer. The caller tells the person first, then sends `count_update` if any."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         post = repo.get_post(session, post_id)
@@ -275,10 +275,9 @@ def answer_daily(
             )
         count = repo.answer_count(session, post_id)
         # Claim the count update in the same transaction: one write per click, and a burst makes one update.
-        show = client is not None and repo.take_count_refresh(session, post_id, count, now, COUNT_REFRESH_EVERY)
-    if show:
-        _show_count(ctx, client, post, count)
-    return Outcome(_verdict(result), feedback_blocks(question, chosen, result, _topic_title(ctx, question)), True)
+        show = repo.take_count_refresh(session, post_id, count, now, COUNT_REFRESH_EVERY)
+    blocks = feedback_blocks(question, chosen, result, _topic_title(ctx, question))
+    return Outcome(_verdict(result), blocks, True, (post, count) if show else None)
 
 
 def _regrade(question: Question, chosen: frozenset[int]) -> rules.Grade:

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import quiz_service, scores_service
 from bot.blocks.quiz import DAILY, PRACTICE
@@ -41,34 +42,39 @@ def _first_action(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(app: App, ctx: Context) -> None:
-    def tell(client: WebClient, body: dict[str, Any], outcome: quiz_service.Outcome) -> None:
+    def tell(client: WebClient, body: dict[str, Any], respond: Respond, outcome: quiz_service.Outcome) -> None:
+        """Private feedback first; then, if it is this click's turn, the post's answer count."""
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        client.chat_postEphemeral(
-            channel=channel,
-            user=_who(body)[1],
-            text=outcome.text,
-            blocks=outcome.blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": outcome.text}}],
-        )
+        blocks = outcome.blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": outcome.text}}]
+        try:
+            client.chat_postEphemeral(channel=channel, user=_who(body)[1], text=outcome.text, blocks=blocks)
+        except SlackApiError as exc:
+            # Someone previewing a public channel they have not joined cannot get chat.postEphemeral there;
+            # the click's own response_url reaches them anywhere.
+            log.info("chat.postEphemeral failed (%s); answering through response_url", exc.response.get("error"))
+            respond(text=outcome.text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        if outcome.count_update:
+            quiz_service.show_count(ctx, client, *outcome.count_update)
 
     @app.action(re.compile(rf"^{DAILY}_pick:\d+$"))
-    def daily_pick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def daily_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         picked = _pick(_first_action(body).get("value", ""))
         workspace, user = _who(body)
         if picked is None or not picked[0].isdigit():
-            tell(client, body, quiz_service.Outcome("I couldn't read that answer; please click again."))
+            tell(client, body, respond, quiz_service.Outcome("I couldn't read that answer; please click again."))
             return
-        tell(client, body, quiz_service.answer_daily(ctx, client, workspace, user, int(picked[0]), picked[1]))
+        tell(client, body, respond, quiz_service.answer_daily(ctx, workspace, user, int(picked[0]), picked[1]))
 
     @app.action(f"{DAILY}_submit")
-    def daily_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def daily_submit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         ref = _first_action(body).get("value", "")
         workspace, user = _who(body)
         if not ref.isdigit():
-            tell(client, body, quiz_service.Outcome("I couldn't read that answer; please click again."))
+            tell(client, body, respond, quiz_service.Outcome("I couldn't read that answer; please click again."))
             return
-        tell(client, body, quiz_service.answer_daily(ctx, client, workspace, user, int(ref), _ticked(body, DAILY)))
+        tell(client, body, respond, quiz_service.answer_daily(ctx, workspace, user, int(ref), _ticked(body, DAILY)))
 
     @app.action(re.compile(rf"^({DAILY}|{PRACTICE})_boxes$"))
     def boxes(ack: Ack) -> None:

@@ -218,3 +218,14 @@ def test_readers_do_not_wait_for_a_writer(db_url, ctx):
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_failing_dm_reply_still_tells_the_person(slack, fake_slack):
+    fake_slack.failing["chat.postMessage"] = "internal_error"  # the answer itself cannot be posted...
+    slack.event(
+        {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "latency", "ts": "9.9"},
+        event_id="EvFail",
+    )
+    calls = fake_slack.wait_for("chat.postMessage", 2)  # ...so the sorry note is tried too, in the same place
+    assert calls[1].params["text"].startswith("Sorry, something went wrong")
+    assert calls[1].params["channel"] == "D1" and calls[1].params["thread_ts"] == "9.9"

@@ -372,12 +372,22 @@ def test_failed_reveal_is_retried_on_the_next_tick(ctx, client, fake_slack, cloc
 
 def test_count_update_landing_after_the_reveal_is_followed_by_the_results_again(ctx, client, fake_slack, clock):
     post, _, _ = post_today(ctx, client, fake_slack, kind="single")
-    quiz_service.answer_daily(ctx, None, "T1", "U1", post.id, frozenset({0}))
+    quiz_service.answer_daily(ctx, "T1", "U1", post.id, frozenset({0}))
     clock.advance(hours=9)
     quiz_service.close_due(ctx, client)
     with ctx.sessions() as s:
         stale_view = s.get(QuizPost, post.id)
     stale_view.closed_at = None  # what a replica that answered just before the close still holds
-    quiz_service._show_count(ctx, client, stale_view, 1)
+    quiz_service.show_count(ctx, client, stale_view, 1)
     texts = [c.params["text"] for c in fake_slack.of("chat.update")]
     assert texts[-2:] == ["Daily quiz", "Daily quiz results"]
+
+
+def test_feedback_reaches_someone_previewing_the_channel(ctx, client, fake_slack, slack, sessions):
+    _, question, blocks = post_today(ctx, client, fake_slack, kind="single")
+    fake_slack.failing["chat.postEphemeral"] = "user_not_in_channel"
+    block, button = find_element(blocks, f"quiz_pick:{min(question.correct_indexes)}")
+    slack.block_action(click(block, button, user="U8", response_url=fake_slack.response_url("preview")))
+    [reply] = fake_slack.wait_for("response_url")
+    assert reply.params["text"] == "Right!" and reply.params["replace_original"] is False
+    assert [a.user_id for a in answers(sessions)] == ["U8"]

@@ -198,7 +198,7 @@ def answer_directly(ctx, user: str, right: bool) -> None:
     question = ctx.bank.questions_by_id[post.question_id]
     wrong = [i for i in range(len(question.options)) if i not in question.correct_indexes]
     chosen = question.correct_indexes if right else frozenset(wrong[:1])
-    assert quiz_service.answer_daily(ctx, None, "T1", user, post.id, chosen).recorded
+    assert quiz_service.answer_daily(ctx, "T1", user, post.id, chosen).recorded
 
 
 def test_streak_survives_a_weekend_and_a_dst_change(ctx, client, clock):
