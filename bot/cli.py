@@ -68,9 +68,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     bank = _load_bank()
     matcher = build_matcher(bank.topics)
     questions = [line.rstrip("\n") for line in sys.stdin] if args.question == "-" else [args.question]
-    for question in questions:
-        if args.question == "-" and not question.strip():
-            continue
+    for question in questions:  # a blank line still gets its line of output, so answers line up with input
         match = matcher.match(question)
         if args.json:
             out.write(json.dumps(match.as_json(), ensure_ascii=False) + "\n")
@@ -212,7 +210,14 @@ def cmd_post_quiz(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from bot import quiz_service
 
     ctx, client = _context(), _slack_client_or_exit()
-    for line in quiz_service.post_due(ctx, client, args.channel):
+    report = quiz_service.post_due(ctx, client, args.channel)
+    if args.channel and not report:
+        print(
+            f"{args.channel} has no quiz schedule; add one with: lab2prod channels add {args.channel} ...",
+            file=sys.stderr,
+        )
+        return 1
+    for line in report:
         out.write(line + "\n")
     closed = quiz_service.close_due(ctx, client)
     if closed:

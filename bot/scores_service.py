@@ -7,6 +7,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -24,6 +25,7 @@ from storage.repos import quiz as quiz_repo
 log = logging.getLogger(__name__)
 RULES = scores.Rules(scoring.BASE_POINTS, scoring.FAST_BONUS)
 NAME_TTL = timedelta(days=1)
+BULK_NAMES = 20  # more stale names than this are fetched with users.list instead of users.info each
 TOP = 10
 
 
@@ -72,21 +74,39 @@ def display_names(ctx: Context, client: WebClient | None, workspace_id: str, use
     stale = [u for u in user_ids if u not in cached or now - cached[u][1] >= NAME_TTL]
     if client is None or not stale:
         return {u: names.get(u, u) for u in user_ids}
-    fetched: dict[str, str] = {}
-    for user_id in stale:
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
-            continue
-        profile = user.get("profile") or {}
-        fetched[user_id] = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
+    fetched = _fetch_all_names(client) if len(stale) > BULK_NAMES else _fetch_names(client, stale)
     if fetched:
         with transaction(ctx.sessions) as session:
             for user_id, name in fetched.items():
                 people.save_name(session, workspace_id, user_id, name, now)
     names.update(fetched)
     return {u: names.get(u, u) for u in user_ids}
+
+
+def _name_of(user: dict[str, Any]) -> str:
+    profile = user.get("profile") or {}
+    return profile.get("display_name") or profile.get("real_name") or user.get("name") or user.get("id", "?")
+
+
+def _fetch_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:
+    fetched: dict[str, str] = {}
+    for user_id in user_ids:
+        try:
+            fetched[user_id] = _name_of(client.users_info(user=user_id)["user"])
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+    return fetched
+
+
+def _fetch_all_names(client: WebClient) -> dict[str, str]:
+    """Many names at once (an export): one paged users.list, 200 people a call, not one call per person."""
+    fetched: dict[str, str] = {}
+    try:
+        for page in client.users_list(limit=200):
+            fetched.update({u["id"]: _name_of(u) for u in page.get("members", [])})
+    except SlackApiError as exc:
+        log.warning("users.list failed: %s", exc.response.get("error"))
+    return fetched
 
 
 # -- streaks -----------------------------------------------------------------------------------------
@@ -272,6 +292,11 @@ def list_teams(ctx: Context, workspace_id: str) -> list[tuple[str, int]]:
 # -- export ------------------------------------------------------------------------------------------
 
 
+def _cell(text: str) -> str:
+    """Spreadsheets run a cell starting with = + - @ as a formula; a display name must stay text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def export_csv(ctx: Context, client: WebClient | None, workspace_id: str, period: str = "all") -> str:
     ranked_people = _ranked_people(ctx, workspace_id, period, ZoneInfo("UTC"), None)
     user_ids = [t.user_id for _, t in ranked_people]
@@ -286,9 +311,9 @@ def export_csv(ctx: Context, client: WebClient | None, workspace_id: str, period
         writer.writerow(
             [
                 rank,
-                names[t.user_id],
+                _cell(names[t.user_id]),
                 t.user_id,
-                team_names.get(t.user_id, ""),
+                _cell(team_names.get(t.user_id, "")),
                 round(t.points, 1),
                 t.answers,
                 f"{scoring.accuracy(t.correct, t.answers):.3f}",

@@ -130,6 +130,12 @@ class FakeSlack:
                 uid = params.get("user", "")
                 user = {"id": uid, "name": uid.lower(), "profile": {"display_name": f"Person {uid}"}}
             return {"ok": True, "user": user}
+        if method == "users.list":  # two pages, to exercise the client's cursor handling
+            members = sorted(self.users.values(), key=lambda u: u["id"])
+            half = len(members) // 2
+            if params.get("cursor") == "page2":
+                return {"ok": True, "members": members[half:], "response_metadata": {"next_cursor": ""}}
+            return {"ok": True, "members": members[:half], "response_metadata": {"next_cursor": "page2"}}
         if method == "conversations.info":
             channel = self.channels.get(params.get("channel", ""))
             return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}

@@ -39,9 +39,10 @@ def test_ask_json_reads_one_question_per_line(tmp_path):
     assert [r["question"] for r in lines] == [
         "what's the difference in data?",
         "what's for lunch",
+        "",
         "latency vs accuracy?",
-    ]
-    assert [r["topic"] for r in lines] == ["data", None, "latency"]
+    ]  # one line out per line in
+    assert [r["topic"] for r in lines] == ["data", None, None, "latency"]
     assert all(set(r) == {"question", "topic", "confidence", "suggestions"} for r in lines)
 
 
@@ -169,6 +170,8 @@ def test_channels_and_post_quiz_against_the_fake_slack(tmp_path, fake_slack):
     again = run("post-quiz", "--channel", "C1", env=env)
     assert "C1: posted" in first.stdout and "already has the quiz" in again.stdout
     assert len(fake_slack.of("chat.postMessage")) == 1
+    unknown = run("post-quiz", "--channel", "C999", env=env)
+    assert unknown.returncode == 1 and "no quiz schedule" in unknown.stderr
     assert run("channels", "remove", "C1", env=env).returncode == 0
     assert run("channels", "remove", "C1", env=env).returncode == 1
 

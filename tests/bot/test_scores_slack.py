@@ -233,3 +233,19 @@ def test_asker_outside_the_top_ten_sees_their_own_rank(ctx, client, clock):
     quiz_service.close_due(ctx, client)
     ranks = [r.rank for r in scores_service.leaderboard(ctx, None, "T1", "all").rows]
     assert ranks == [1, 2, 3] + [4] * 7  # fast bonuses split the first three; the other eight share 4th
+
+
+def test_export_fetches_many_names_in_pages_and_keeps_formulas_out(ctx, client, fake_slack, clock):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    quiz_service.post_due(ctx, client)
+    for n in range(30):
+        user = f"U{n:02d}"
+        name = '=HYPERLINK("http://x")' if n == 7 else f"Person {n}"
+        fake_slack.users[user] = {"id": user, "name": user.lower(), "profile": {"display_name": name}}
+        answer_directly(ctx, user, right=True)
+    rows = list(csv.DictReader(io.StringIO(scores_service.export_csv(ctx, client, "T1"))))
+    assert len(rows) == 30
+    assert len(fake_slack.of("users.list")) == 2 and fake_slack.of("users.info") == []  # 2 pages, 0 per-person calls
+    by_id = {r["user_id"]: r["person"] for r in rows}
+    assert by_id["U03"] == "Person 3"
+    assert by_id["U07"].startswith("'=")  # a spreadsheet shows it as text, never runs it

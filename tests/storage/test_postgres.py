@@ -27,7 +27,12 @@ _names = itertools.count()
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer.start()
+    try:
+        server = PostgresServer.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            raise  # CI installs PostgreSQL (.ci/run): there, a missing server is a failure
+        pytest.skip(f"no PostgreSQL server binaries on this machine: {exc}")
     yield server
     server.stop()
 
