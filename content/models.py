@@ -34,9 +34,12 @@ class Topic(Strict):
     sources: list[SourceId] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _not_related_to_itself(self) -> Topic:
+    def _related_are_other_distinct_topics(self) -> Topic:
         if self.id in self.related:
             raise ValueError(f"topic {self.id!r} lists itself in related")
+        if len(set(self.related)) != len(self.related):
+            # each related topic becomes a button, and Slack rejects two buttons with one action_id
+            raise ValueError(f"topic {self.id!r} lists a related topic twice")
         return self
 
 

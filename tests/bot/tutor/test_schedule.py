@@ -104,12 +104,18 @@ def test_dst_fall_back_repeated_hour_is_due_both_times_but_same_date():
 
 
 def test_host_clock_in_another_zone_changes_nothing(monkeypatch):
-    now = datetime(2026, 3, 4, 8, 30)
-    before = due_date(now, parse_time("09:00"), BERLIN, WEEKDAYS)
+    """The app's clock is UTC whatever the host's zone; schedules then only ever see the channel's zone."""
+    from datetime import UTC
+
+    from bot.context import utc_now
+
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
     time.tzset()
     try:
-        assert due_date(now, parse_time("09:00"), BERLIN, WEEKDAYS) == before == date(2026, 3, 4)
+        real_utc = datetime.fromtimestamp(time.time(), UTC).replace(tzinfo=None)
+        assert abs((datetime.now() - real_utc).total_seconds() - 14 * 3600) < 5  # the host clock did move...
+        assert abs((utc_now() - real_utc).total_seconds()) < 5  # ...the app's did not
+        assert due_date(datetime(2026, 3, 4, 8, 30), parse_time("09:00"), BERLIN, WEEKDAYS) == date(2026, 3, 4)
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
