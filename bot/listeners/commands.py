@@ -139,13 +139,14 @@ def _stats(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respon
 
 
 def _team(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
+    ack()  # a write may wait for the database lock longer than Slack waits for an ack: answer via response_url
     workspace, user = command.get("team_id", ""), command.get("user_id", "")
     action = cmd.args[0]
     if action == "join":
         try:
             name = scores_service.join_team(ctx, workspace, user, cmd.args[1])
         except TeamNameError as exc:
-            _ack_ephemeral(ack, f"That team name won't work: {exc}.", help_blocks(f":warning: {exc}."))
+            respond(text=f"That team name won't work: {exc}.", blocks=help_blocks(f":warning: {exc}."))
             return
         text = f":busts_in_silhouette: You're in team *{escape(name)}*. Your answers now count for it too."
     elif action == "leave":
@@ -156,7 +157,7 @@ def _team(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond
         text = "\n".join(f"• *{escape(n)}*: {c} member{'s' if c != 1 else ''}" for n, c in teams) or (
             "No teams yet. Start one with `/tutor team join NAME`."
         )
-    _ack_ephemeral(ack, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    respond(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 
 HANDLERS = {

@@ -29,6 +29,13 @@ PATTERN = [
 DAYS = [datetime(2026, 3, d, 8, 5) for d in (2, 3, 4, 5, 6, 9)]  # 09:05 Berlin, Mon-Fri then Monday
 
 
+def tutor(slack, fake_slack, text: str, user: str = "U1") -> str:
+    """Run a /tutor command whose reply comes through response_url; return the reply's text."""
+    seen = len(fake_slack.of("response_url"))
+    assert slack.command(text, user=user, response_url=fake_slack.response_url(f"cmd{seen}")).status == 200
+    return fake_slack.wait_for("response_url", seen + 1)[seen].params["text"]
+
+
 def answer(slack, fake_slack, blocks, question, user: str, right: bool) -> None:
     correct = sorted(question.correct_indexes)
     wrong = [i for i in range(len(question.options)) if i not in question.correct_indexes]
@@ -49,8 +56,7 @@ def answer(slack, fake_slack, blocks, question, user: str, right: bool) -> None:
 @pytest.fixture
 def played(ctx, client, fake_slack, slack, clock):
     for user, team in TEAMS.items():
-        body = slack.command(f"team join {team}", user=user).json()
-        assert "You're in team" in body["text"]
+        assert "You're in team" in tutor(slack, fake_slack, f"team join {team}", user=user)
     quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri", "8h")
     for day, pattern in zip(DAYS, PATTERN, strict=True):
         clock.now = day
@@ -156,15 +162,15 @@ def test_display_names_are_fetched_once_per_person_per_day(played, slack, fake_s
     assert sorted(calls) == sorted(USERS * 2)  # a day later each is refreshed once more
 
 
-def test_team_names_are_validated(slack):
-    assert "won't work" in slack.command("team join x").json()["text"]
-    assert "won't work" in slack.command("team join <!channel>").json()["text"]
-    assert "won't work" in slack.command("team join " + "a" * 31).json()["text"]
-    assert "You're in team *Data Wizards*" in slack.command("team join   Data   Wizards ").json()["text"]
-    listing = slack.command("team list").json()["text"]
+def test_team_names_are_validated(slack, fake_slack):
+    assert "won't work" in tutor(slack, fake_slack, "team join x")
+    assert "won't work" in tutor(slack, fake_slack, "team join <!channel>")
+    assert "won't work" in tutor(slack, fake_slack, "team join " + "a" * 31)
+    assert "You're in team *Data Wizards*" in tutor(slack, fake_slack, "team join   Data   Wizards ")
+    listing = tutor(slack, fake_slack, "team list")
     assert "Data Wizards" in listing and "1 member" in listing
-    assert "You left" in slack.command("team leave").json()["text"]
-    assert "No teams yet" in slack.command("team list").json()["text"]
+    assert "You left" in tutor(slack, fake_slack, "team leave")
+    assert "No teams yet" in tutor(slack, fake_slack, "team list")
 
 
 def test_stats_command(played, slack):

@@ -116,7 +116,8 @@ def test_concurrent_clicks_and_running_totals(ctx, client, fake_slack, slack, cl
 def test_week_board_and_home_on_postgres(ctx, client, fake_slack, slack):
     quiz_service.save_channel(ctx, "T1", "C1", "08:00", "Europe/Berlin", "daily")
     quiz_service.post_due(ctx, client)
-    slack.command("team join Platform", user="U1")
+    slack.command("team join Platform", user="U1", response_url=fake_slack.response_url("team"))
+    assert "Platform" in fake_slack.wait_for("response_url")[0].params["text"]
     week = scores_service.leaderboard(ctx, None, "T1", "week", teams=True)
     assert week.rows == []  # nobody has answered yet
     slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvPgHome")
