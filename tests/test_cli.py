@@ -10,19 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runs import run
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path = ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        timeout=120,
-    )
 
 
 def test_ask_prints_a_contrast():

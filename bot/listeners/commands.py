@@ -71,7 +71,8 @@ def _quiz(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond
 def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, respond: Respond, client: Any) -> None:
     ack()  # the checks call Slack; answer through response_url
     workspace, user, channel_id = command.get("team_id", ""), command.get("user_id", ""), command.get("channel_id", "")
-    profile, channel = _user_info(client, user), _channel_info(client, channel_id)
+    profile = _lookup(client.users_info, "user", user=user)
+    channel = _lookup(client.conversations_info, "channel", channel=channel_id)
     if channel is None or not channel.get("is_member"):
         respond(text="I'm not in this channel yet. Invite me with `/invite @lab2prod`, then set the time again.")
         return
@@ -102,19 +103,12 @@ def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, res
     )
 
 
-def _user_info(client: Any, user: str) -> dict[str, Any] | None:
+def _lookup(method: Any, field: str, **kwargs: str) -> dict[str, Any] | None:
+    """One Slack lookup (users.info, conversations.info); None, logged, when Slack says no."""
     try:
-        return client.users_info(user=user)["user"]
+        return method(**kwargs)[field]
     except SlackApiError as exc:
-        log.warning("users.info failed for %s: %s", user, exc.response.get("error"))
-        return None
-
-
-def _channel_info(client: Any, channel: str) -> dict[str, Any] | None:
-    try:
-        return client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as exc:
-        log.warning("conversations.info failed for %s: %s", channel, exc.response.get("error"))
+        log.warning("%s%s failed: %s", field, kwargs, exc.response.get("error"))
         return None
 
 

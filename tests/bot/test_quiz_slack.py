@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,9 +13,8 @@ from sqlalchemy import select
 from bot import quiz_service
 from bot.tutor.schedule import ScheduleError
 from storage.models import Answer, QuizPost
+from tests.cli_runs import run_at_once
 from tests.slack_requests import click, find_element
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def answers(sessions) -> list[Answer]:
@@ -243,20 +238,9 @@ def test_practice_via_slash_command(slack, fake_slack, sessions):
 def test_two_concurrent_post_quiz_runs_post_once(db_url, fake_slack, ctx):
     quiz_service.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun")
     quiz_service.save_channel(ctx, "T1", "C2", "00:00", "UTC", "mon-sun")
-    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake_slack.api_url}
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "post-quiz"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    outputs = [r.communicate(timeout=60) for r in runs]
-    assert all(r.returncode == 0 for r in runs), outputs
+    env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake_slack.api_url}
+    outcomes = run_at_once(3, "post-quiz", env=env)
+    assert [code for code, *_ in outcomes] == [0, 0, 0], outcomes
     posted = fake_slack.of("chat.postMessage")
     assert sorted(c.params["channel"] for c in posted) == ["C1", "C2"]
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,10 +15,10 @@ from bot.tutor.scoring import answer_points
 from storage.db import transaction, upgrade
 from storage.models import Answer, QuizPost, ScoreTotal
 from storage.repos import totals
+from tests.cli_runs import run_at_once
 from tests.postgres_server import PostgresServer
 from tests.slack_requests import click, find_element
 
-ROOT = Path(__file__).resolve().parents[2]
 _names = itertools.count()
 
 
@@ -49,20 +46,9 @@ def db_url(postgres: PostgresServer) -> str:
 def test_concurrent_post_quiz_processes_post_once(db_url, ctx, fake_slack):
     for channel in ("C1", "C2", "C3"):
         quiz_service.save_channel(ctx, "T1", channel, "00:00", "UTC", "daily")
-    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb", "SLACK_API_URL": fake_slack.api_url}
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "post-quiz"],
-            cwd=ROOT,
-            env=env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(4)
-    ]
-    outputs = [r.communicate(timeout=120) for r in runs]
-    assert all(r.returncode == 0 for r in runs), outputs
+    env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb", "SLACK_API_URL": fake_slack.api_url}
+    outcomes = run_at_once(4, "post-quiz", env=env)
+    assert [code for code, *_ in outcomes] == [0] * 4, outcomes
     assert sorted(c.params["channel"] for c in fake_slack.of("chat.postMessage")) == ["C1", "C2", "C3"]
     with ctx.sessions() as s:
         assert s.scalar(select(func.count()).select_from(QuizPost)) == 3
