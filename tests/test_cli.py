@@ -265,3 +265,40 @@ def test_app_factory_refuses_http_without_a_secret(ctx):
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         create_app(ctx, Settings("xoxb-x", None, "xapp-x", None, "sqlite://"))
     assert create_app(ctx, Settings("xoxb-x", None, "xapp-x", None, "sqlite://"), socket_mode=True)
+
+
+def test_content_gaps_lists_unanswered_questions_and_unhelpful_topics(tmp_path):
+    from datetime import datetime
+
+    from storage.db import make_engine, make_sessionmaker, transaction, upgrade
+    from storage.repos import questions
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    upgrade(url)
+    at = datetime(2026, 3, 2, 9, 0)
+    with transaction(make_sessionmaker(make_engine(url))) as s:
+        for text, band in [("how do i reset my password", "unknown")] * 3 + [
+            ("How do I reset my password ", "unknown"),
+            ("drift", "answer"),
+            ("prod stuff", "did_you_mean"),
+        ]:
+            questions.record_question(
+                s,
+                workspace_id="T1",
+                user_id="U1",
+                channel_id=None,
+                surface="dm",
+                text=text,
+                topic="drift" if band == "answer" else None,
+                confidence=0.1,
+                band=band,
+                at=at,
+            )
+        questions.record_vote(s, workspace_id="T1", user_id="U1", topic="cost", helpful=False, at=at)
+        questions.record_vote(s, workspace_id="T1", user_id="U2", topic="drift", helpful=True, at=at)
+    out = run("content", "gaps", env={"DATABASE_URL": url}).stdout
+    lines = out.splitlines()
+    assert "4x  how do i reset my password" in lines[1]  # case-folded and counted, most asked first
+    assert "1x  prod stuff" in lines[2]
+    assert "drift" not in out.split("Least helpful")[0]  # answered questions are not gaps
+    assert "cost" in out.split("Least helpful")[1] and "drift" not in out.split("Least helpful")[1]
