@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PERMANENT_ERRORS = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "missing_scope", "invalid_auth"}
 )
+GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 COUNT_REFRESH_EVERY = timedelta(seconds=5)  # chat.update is rate limited; a burst of answers makes one update
 STALE_CLAIM = timedelta(minutes=10)  # a claim with no message after this long was a crash mid-post
 
@@ -164,8 +165,8 @@ def _post_channel(ctx: Context, client: WebClient, channel: QuizChannel) -> str:
                 repo.note_channel_error(session, channel.id, error, day)
         return f"Slack refused the post ({error}); " + ("skipping today" if permanent else "will retry")
     except Exception:
-        with transaction(ctx.sessions) as session:
-            repo.release_claim(session, post.id)
+        # A timeout may hide a post that did go through: keep the claim, so only the stale-claim sweep
+        # (STALE_CLAIM later) frees the day, instead of the next tick posting a second quiz at once.
         raise
     with transaction(ctx.sessions) as session:
         repo.set_message(session, post.id, response["ts"])
@@ -196,11 +197,24 @@ def close_due(ctx: Context, client: WebClient) -> int:
     with reading(ctx.sessions) as session:
         unrevealed = repo.posts_to_reveal(session)
     for post in unrevealed:
-        try:
-            _reveal(ctx, client, post)
-        except Exception:  # a timeout or a Slack error: the next tick tries again
-            log.exception("could not reveal post %s in %s", post.id, post.channel_id)
+        _try_reveal(ctx, client, post)
     return closed
+
+
+def _try_reveal(ctx: Context, client: WebClient, post: QuizPost) -> None:
+    """Reveal, or leave the post for the next tick; give up only when Slack says the message is gone for good."""
+    try:
+        _reveal(ctx, client, post)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        if error in PERMANENT_ERRORS or error in GONE_MESSAGE_ERRORS:
+            log.warning("giving up revealing post %s in %s: %s", post.id, post.channel_id, error)
+            with transaction(ctx.sessions) as session:
+                repo.mark_revealed(session, post.id, ctx.clock())
+        else:
+            log.error("could not reveal post %s in %s (%s); will retry", post.id, post.channel_id, error)
+    except Exception:  # a timeout or a dropped connection: the next tick tries again
+        log.exception("could not reveal post %s in %s; will retry", post.id, post.channel_id)
 
 
 def _reveal(ctx: Context, client: WebClient, post: QuizPost) -> None:
@@ -241,8 +255,11 @@ def show_count(ctx: Context, client: WebClient, post: QuizPost, count: int) -> i
     with reading(ctx.sessions) as session:
         closed = repo.get_post(session, post.id)
     if closed is not None and closed.closed_at is not None:
-        # The post closed while this update was on its way and may have overwritten the results: reveal again.
-        _reveal(ctx, client, closed)
+        # The post closed while this update was on its way and may have overwritten the results: reveal again,
+        # and if that fails too, leave it to the next tick rather than to the person who clicked.
+        with transaction(ctx.sessions) as session:
+            repo.mark_revealed(session, post.id, None)
+        _try_reveal(ctx, client, closed)
     return 1
 
 

@@ -75,6 +75,7 @@ def display_names(ctx: Context, client: WebClient | None, workspace_id: str, use
     if client is None or not stale:
         return {u: names.get(u, u) for u in user_ids}
     fetched = _fetch_all_names(client) if len(stale) > BULK_NAMES else _fetch_names(client, stale)
+    fetched = {u: fetched[u] for u in stale if u in fetched}  # cache whom we asked about, not the workspace
     if fetched:
         with transaction(ctx.sessions) as session:
             for user_id, name in fetched.items():
@@ -294,7 +295,7 @@ def list_teams(ctx: Context, workspace_id: str) -> list[tuple[str, int]]:
 
 def _cell(text: str) -> str:
     """Spreadsheets run a cell starting with = + - @ as a formula; a display name must stay text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def export_csv(ctx: Context, client: WebClient | None, workspace_id: str, period: str = "all") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Team, TeamMember, UserName
@@ -13,7 +13,10 @@ from storage.repos import upsert_insert
 
 
 def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> Team:
-    """Join (creating if needed) the team whose case-folded name matches; leaves any previous team."""
+    """Join (creating if needed) the team whose case-folded name matches; leaves any previous team.
+
+    Empty teams are kept, not deleted: every list joins through the members, so they never show, and
+    deleting one could race a join into it and silently drop the joiner."""
     key = name.casefold()
     # Several people may found the same team at once: the unique (workspace, name) key settles who creates it.
     session.execute(
@@ -27,7 +30,6 @@ def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: 
         .values(workspace_id=workspace_id, user_id=user_id, team_pk=team.id, joined_at=at)
         .on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_={"team_pk": team.id, "joined_at": at})
     )
-    _drop_empty_teams(session, workspace_id, keep=team.id)
     return team
 
 
@@ -37,16 +39,7 @@ def leave_team(session: Session, workspace_id: str, user_id: str) -> Team | None
         return None
     team = session.get(Team, member.team_pk)
     session.delete(member)
-    session.flush()
-    _drop_empty_teams(session, workspace_id)
     return team
-
-
-def _drop_empty_teams(session: Session, workspace_id: str, keep: int | None = None) -> None:
-    members = select(TeamMember.team_pk).where(TeamMember.workspace_id == workspace_id)
-    session.execute(
-        delete(Team).where(Team.workspace_id == workspace_id, Team.id.not_in(members), Team.id != (keep or -1))
-    )
 
 
 def team_of(session: Session, workspace_id: str, user_id: str) -> Team | None:

@@ -32,6 +32,7 @@ def upsert_channel(
         session.add(channel)
     channel.post_time, channel.tz, channel.weekdays = post_time, tz, weekdays
     channel.close_after_minutes = close_after_minutes
+    channel.last_error = channel.skipped_on = None  # rescheduling is how people say "try again now"
     if weekly_summary is not None:
         channel.weekly_summary = weekly_summary
     session.flush()
@@ -180,7 +181,8 @@ def posts_to_reveal(session: Session) -> list[QuizPost]:
     )
 
 
-def mark_revealed(session: Session, post_id: int, at: datetime) -> None:
+def mark_revealed(session: Session, post_id: int, at: datetime | None) -> None:
+    """Record the reveal (None: it needs doing again)."""
     session.execute(update(QuizPost).where(QuizPost.id == post_id).values(revealed_at=at))
 
 

@@ -376,3 +376,44 @@ def test_feedback_reaches_someone_previewing_the_channel(ctx, client, fake_slack
     [reply] = fake_slack.wait_for("response_url")
     assert reply.params["text"] == "Right!" and reply.params["replace_original"] is False
     assert [a.user_id for a in answers(sessions)] == ["U8"]
+
+
+def test_reveal_of_a_deleted_message_is_given_up_not_retried_forever(ctx, client, fake_slack, clock):
+    post_today(ctx, client, fake_slack)
+    clock.advance(hours=9)
+    fake_slack.failing["chat.update"] = "message_not_found"
+    for _ in range(5):
+        quiz_service.close_due(ctx, client)
+    assert len(fake_slack.of("chat.update")) == 1
+
+
+def test_failed_re_reveal_after_a_late_count_is_left_to_the_next_tick(ctx, client, fake_slack, clock):
+    post, _, _ = post_today(ctx, client, fake_slack, kind="single")
+    clock.advance(hours=9)
+    quiz_service.close_due(ctx, client)
+    with ctx.sessions() as s:
+        stale_view = s.get(QuizPost, post.id)
+    stale_view.closed_at = None
+    original = fake_slack._answer
+
+    def fail_results(method, params):  # the count update goes through, the re-reveal fails
+        if method == "chat.update" and params.get("text") == "Daily quiz results":
+            return {"ok": False, "error": "internal_error"}
+        return original(method, params)
+
+    fake_slack._answer = fail_results
+    assert quiz_service.show_count(ctx, client, stale_view, 0) == 1  # no exception reaches the clicker
+    fake_slack._answer = original
+    quiz_service.close_due(ctx, client)  # the next tick shows the results again
+    assert [c.params["text"] for c in fake_slack.of("chat.update")][-1] == "Daily quiz results"
+    with ctx.sessions() as s:
+        assert s.get(QuizPost, post.id).revealed_at is not None
+
+
+def test_rescheduling_a_skipped_channel_tries_again_today(ctx, client, fake_slack):
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    fake_slack.failing["chat.postMessage"] = "not_in_channel"
+    assert "skipping today" in quiz_service.post_due(ctx, client)[0]
+    del fake_slack.failing["chat.postMessage"]
+    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")  # after /invite, the admin sets it again
+    assert "posted" in quiz_service.post_due(ctx, client)[0]

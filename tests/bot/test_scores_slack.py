@@ -170,7 +170,8 @@ def test_team_names_are_validated(slack, fake_slack):
     listing = tutor(slack, fake_slack, "team list")
     assert "Data Wizards" in listing and "1 member" in listing
     assert "You left" in tutor(slack, fake_slack, "team leave")
-    assert "No teams yet" in tutor(slack, fake_slack, "team list")
+    assert "No teams yet" in tutor(slack, fake_slack, "team list")  # empty teams are kept but never listed
+    assert "You're in team *Data Wizards*" in tutor(slack, fake_slack, "team join data wizards")  # same team
 
 
 def test_stats_command(played, slack):
@@ -255,3 +256,9 @@ def test_export_fetches_many_names_in_pages_and_keeps_formulas_out(ctx, client, 
     by_id = {r["user_id"]: r["person"] for r in rows}
     assert by_id["U03"] == "Person 3"
     assert by_id["U07"].startswith("'=")  # a spreadsheet shows it as text, never runs it
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_cells_never_start_a_formula(name):
+    assert scores_service._cell(name) == "'" + name
+    assert scores_service._cell("Ada") == "Ada"
