@@ -14,10 +14,8 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,19 +28,12 @@ from bot.app import create_app, make_client
 from bot.blocks.quiz import DAILY, question_blocks
 from bot.config import Settings
 from bot.context import build_context
-from bot.server import make_http_server
 from storage.db import upgrade
 from storage.models import Answer, QuizPost
+from tests.app_server import serving
 from tests.slack_requests import SIGNING_SECRET, SlackSender, click, find_element
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def serve(app: App) -> tuple[SlackSender, Callable[[], None]]:
-    server = make_http_server(app, "127.0.0.1", 0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    host, port = server.socket.getsockname()[:2]
-    return SlackSender(f"http://{host}:{port}/slack/events"), server.close
 
 
 def fire(sender: SlackSender, payloads: list[dict[str, Any]], workers: int) -> float:
@@ -104,18 +95,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
         bare = App(signing_secret=SIGNING_SECRET, client=make_client(settings), token_verification_enabled=False)
         bare.action(re.compile(".*"))(lambda ack: ack())
-        bare_sender, stop_bare = serve(bare)
-        fire(bare_sender, payloads[:50], args.workers)  # warm up
-        t_bare = fire(bare_sender, payloads, args.workers)
-        stop_bare()
+        with serving(bare) as bare_sender:
+            fire(bare_sender, payloads[:50], args.workers)  # warm up
+            t_bare = fire(bare_sender, payloads, args.workers)
 
-        sender, stop = serve(create_app(ctx, settings))
-        before = calls(api_url, "chat.postEphemeral")
-        start = time.perf_counter()
-        fire(sender, payloads, args.workers)
-        wait_calls(api_url, "chat.postEphemeral", before + args.clicks)
-        t_full = time.perf_counter() - start
-        stop()
+        with serving(create_app(ctx, settings)) as sender:
+            before = calls(api_url, "chat.postEphemeral")
+            start = time.perf_counter()
+            fire(sender, payloads, args.workers)
+            wait_calls(api_url, "chat.postEphemeral", before + args.clicks)
+            t_full = time.perf_counter() - start
         with ctx.sessions() as session:
             stored = session.scalar(select(func.count()).select_from(Answer))
     fake_proc.terminate()

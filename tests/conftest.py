@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import create_app
 from bot.config import Settings
 from bot.context import Context, build_context
-from bot.server import make_http_server
 from storage.db import upgrade
+from tests.app_server import serving
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
@@ -76,13 +75,8 @@ def settings(fake_slack: FakeSlack, db_url: str) -> Settings:
 @pytest.fixture
 def slack(ctx: Context, settings: Settings) -> Iterator[SlackSender]:
     """The real Bolt app behind waitress on a free port; yields a sender of signed requests."""
-    server = make_http_server(create_app(ctx, settings), "127.0.0.1", 0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield SlackSender(f"http://{host}:{port}/slack/events")
-    server.close()
-    thread.join(timeout=5)
+    with serving(create_app(ctx, settings)) as sender:
+        yield sender
 
 
 @pytest.fixture

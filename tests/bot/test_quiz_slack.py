@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot import quiz_service
 from bot.tutor.schedule import ScheduleError
 from storage.models import Answer, QuizPost
+from tests.app_server import serving
 from tests.cli_runs import run_at_once
 from tests.slack_requests import click, find_element
 
@@ -248,36 +249,29 @@ def test_two_concurrent_post_quiz_runs_post_once(db_url, fake_slack, ctx):
 def test_locked_database_tells_the_person_and_loses_nothing(ctx, client, fake_slack, settings, db_url):
     """A click that cannot get the write lock gets a clear 'try again', and a retry after the lock is stored."""
     import sqlite3
-    import threading
 
     from bot.app import SORRY, create_app
     from bot.context import Context
-    from bot.server import make_http_server
     from storage.db import make_engine, make_sessionmaker
-    from tests.slack_requests import SlackSender
 
     _, question, blocks = post_today(ctx, client, fake_slack, kind="single")
     impatient = Context(ctx.bank, ctx.matcher, make_sessionmaker(make_engine(db_url, busy_timeout_ms=200)), ctx.clock)
-    server = make_http_server(create_app(impatient, settings), "127.0.0.1", 0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    sender = SlackSender("http://{}:{}/slack/events".format(*server.socket.getsockname()[:2]))
     block, button = find_element(blocks, f"quiz_pick:{min(question.correct_indexes)}")
     payload = click(block, button, user="U5", response_url=fake_slack.response_url("locked"))
-
-    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-    try:
-        assert sender.block_action(payload).status == 200
-        [sorry] = fake_slack.wait_for("response_url")
-        assert sorry.params["text"] == SORRY
-    finally:
-        holder.rollback()
-        holder.close()
-    assert answers(impatient.sessions) == []
-    sender.block_action(payload)
-    fake_slack.wait_for("chat.postEphemeral")
+    with serving(create_app(impatient, settings), threads=4) as sender:
+        holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            assert sender.block_action(payload).status == 200
+            [sorry] = fake_slack.wait_for("response_url")
+            assert sorry.params["text"] == SORRY
+        finally:
+            holder.rollback()
+            holder.close()
+        assert answers(impatient.sessions) == []
+        sender.block_action(payload)
+        fake_slack.wait_for("chat.postEphemeral")
     assert [a.user_id for a in answers(impatient.sessions)] == ["U5"]
-    server.close()
 
 
 def test_schedule_command_is_for_admins_and_channel_creators(slack, fake_slack, ctx):
