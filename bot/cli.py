@@ -139,7 +139,6 @@ def cmd_serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
 def _slack_client_or_exit() -> WebClient:
     from bot.app import make_client
-    from bot.config import Settings
 
     settings = Settings.from_env()
     if not settings.bot_token:
@@ -233,7 +232,6 @@ def cmd_quiz(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
 def _optional_client() -> WebClient | None:
     from bot.app import make_client
-    from bot.config import Settings
 
     settings = Settings.from_env()
     return make_client(settings) if settings.bot_token else None

@@ -6,11 +6,9 @@ from typing import Any
 
 Block = dict[str, Any]
 
-MAX_BLOCKS = 50  # per message; views allow 100
 MAX_SECTION_TEXT = 3000
 MAX_BUTTON_TEXT = 75
 MAX_HEADER_TEXT = 150
-MAX_CONTEXT_TEXT = 2000
 
 
 def escape(text: str) -> str:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from bot.blocks.answers import TOPIC_ACTION
-from bot.blocks.common import Block, actions, button, context, escape, header, mrkdwn, plain, section
+from bot.blocks.common import Block, actions, button, context, escape, header, mrkdwn, section
 from bot.tutor.quiz import Grade
 from content.models import Question
 
@@ -116,11 +115,3 @@ def _duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m {seconds % 60:02d}s"
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-
-
-def notice(text: str) -> list[dict[str, Any]]:
-    return [section(text)]
-
-
-def plain_notice(text: str) -> list[dict[str, Any]]:
-    return [context(plain(text))]

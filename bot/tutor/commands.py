@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PERIODS = ("week", "month", "all")
+from bot.tutor.schedule import PERIODS
+
 NO_ARG_COMMANDS = frozenset({"help", "topics", "quiz", "stats", "?"})
 
 
