@@ -138,12 +138,10 @@ def cmd_serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
 
 def _slack_client_or_exit() -> WebClient:
-    from bot.app import make_client
-
-    settings = Settings.from_env()
-    if not settings.bot_token:
+    client = _optional_client()
+    if client is None:
         raise SystemExit("set SLACK_BOT_TOKEN (and SLACK_API_URL for a test server) to talk to Slack")
-    return make_client(settings)
+    return client
 
 
 def _context() -> Context:
@@ -237,7 +235,7 @@ def _optional_client() -> WebClient | None:
     return make_client(settings) if settings.bot_token else None
 
 
-def _workspace(client: WebClient | None, given: str | None) -> str:
+def _workspace(ctx: Context, client: WebClient | None, given: str | None) -> str:
     """The workspace to report on: --workspace, else the bot token's own, else the only one in the database."""
     if given:
         return given
@@ -249,7 +247,7 @@ def _workspace(client: WebClient | None, given: str | None) -> str:
     from storage.db import reading
     from storage.repos import quiz as repo
 
-    with reading(_context().sessions) as session:
+    with reading(ctx.sessions) as session:
         workspaces = {c.workspace_id for c in repo.find_channels(session)}
     if len(workspaces) == 1:
         return workspaces.pop()
@@ -260,7 +258,7 @@ def cmd_leaderboard(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from bot import scores_service
 
     ctx, client = _context(), _optional_client()
-    workspace = _workspace(client, args.workspace)
+    workspace = _workspace(ctx, client, args.workspace)
     board = scores_service.leaderboard(
         ctx, client, workspace, args.period, args.teams, args.channel, only_channel=bool(args.channel)
     )
@@ -280,7 +278,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from bot import scores_service
 
     ctx, client = _context(), _optional_client()
-    out.write(scores_service.export_csv(ctx, client, _workspace(client, args.workspace), args.period))
+    out.write(scores_service.export_csv(ctx, client, _workspace(ctx, client, args.workspace), args.period))
     return 0
 
 
