@@ -24,11 +24,13 @@ from typing import Any
 from slack_bolt import App
 from sqlalchemy import func, select
 
-from bot import quiz_service
-from bot.app import create_app, make_client
-from bot.blocks.quiz import DAILY, question_blocks
+from bot.blocks.quiz_blocks import DAILY, question_blocks
 from bot.config import Settings
-from bot.context import build_context
+from bot.services import channels, posting
+from bot.services.background import Background
+from bot.services.context import build_context
+from bot.services.slack_clients import SlackClients, make_web_client
+from bot.web.bolt_app import create_app
 from storage.db import upgrade
 from storage.models import Answer, QuizPost
 from tests.app_server import serving
@@ -84,10 +86,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
         settings = Settings("xoxb-bench", SIGNING_SECRET, None, api_url, url)
-        ctx = build_context(url)
-        client = make_client(settings)
-        quiz_service.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun", "23h59m")
-        quiz_service.post_due(ctx, client)
+        ctx = build_context(url, background=Background(), slack=SlackClients("xoxb-bench", api_url))
+        channels.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun", "23h59m")
+        posting.post_due(ctx)
         with ctx.sessions() as session:
             post = session.scalars(select(QuizPost)).one()
         question = ctx.bank.questions_by_id[post.question_id]
@@ -98,21 +99,32 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             block, element = find_element(blocks, "quiz_submit")
         state = {block.get("block_id"): {"quiz_boxes": {"selected_options": [{"value": "0"}]}}}
         payloads = [
-            click(block, element, user=f"U{i:06d}", response_url=api_url + "response", state=state)
+            click(
+                block,
+                element,
+                user=f"U{i:06d}",
+                message_ts=post.message_ts,
+                response_url=api_url.removesuffix("api/") + "response/r",
+                state=state,
+            )
             for i in range(args.clicks)
         ]
 
-        bare = App(signing_secret=SIGNING_SECRET, client=make_client(settings), token_verification_enabled=False)
+        bare = App(
+            signing_secret=SIGNING_SECRET,
+            client=make_web_client("xoxb-bench", api_url),
+            token_verification_enabled=False,
+        )
         bare.action(re.compile(".*"))(lambda ack: ack())
         with serving(bare) as bare_sender:
             fire(bare_sender, payloads[:50], args.workers)  # warm up
             t_bare = fire(bare_sender, payloads, args.workers)
 
         with serving(create_app(ctx, settings)) as sender:
-            before = calls(api_url, "chat.postEphemeral")
+            before = calls(api_url, "response_url")
             start = time.perf_counter()
             fire(sender, payloads, args.workers)
-            wait_calls(api_url, "chat.postEphemeral", before + args.clicks)
+            wait_calls(api_url, "response_url", before + args.clicks)
             t_full = time.perf_counter() - start
         with ctx.sessions() as session:
             stored = session.scalar(select(func.count()).select_from(Answer))

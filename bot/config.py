@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from storage.db import DEFAULT_URL
+DEFAULT_DATABASE_URL = "sqlite:///lab2prod.db"  # a file in the working directory
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,14 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         def get(name: str) -> str | None:
-            return os.environ.get(name) or None
+            return (os.environ.get(name) or "").strip() or None  # a value of only spaces is no value
 
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
             signing_secret=get("SLACK_SIGNING_SECRET"),
             app_token=get("SLACK_APP_TOKEN"),
             api_url=get("SLACK_API_URL"),
-            database_url=get("DATABASE_URL") or DEFAULT_URL,
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             content_dir=get("LAB2PROD_CONTENT"),
             tick_seconds=float(get("LAB2PROD_TICK_SECONDS") or 30),
         )

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_URL = "sqlite:///lab2prod.db"
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_KEY = "lab2prod_read_only"
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or DEFAULT_URL
-
-
-def make_engine(url: str | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
-    url = url or database_url()
+def make_engine(url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
 
@@ -47,6 +39,13 @@ def make_engine(url: str | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) 
 
         _WRITE_LOCKS[engine] = threading.Lock()
 
+        @event.listens_for(engine, "handle_error")
+        def _reopen_after(context) -> None:  # type: ignore[no-untyped-def]
+            # A connection opened while the file was read-only (or the disk full) stays broken after the cause
+            # is gone; marking the error a "disconnect" makes the pool open fresh connections next time.
+            if unavailable_reason(context.original_exception) in ("read-only", "full", "unavailable"):
+                context.is_disconnect = True
+
         @event.listens_for(engine, "begin")
         def _begin(conn) -> None:  # type: ignore[no-untyped-def]
             # Readers take no lock (WAL lets them run beside a writer); writers take the write lock up front.
@@ -54,6 +53,29 @@ def make_engine(url: str | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) 
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+_REASONS = (
+    ("database is locked", "locked"),
+    ("readonly database", "read-only"),
+    ("read-only", "read-only"),
+    ("disk is full", "full"),
+    ("no space left", "full"),
+    ("disk i/o error", "unavailable"),
+    ("unable to open database", "unavailable"),
+    ("connection", "unavailable"),
+    ("server closed", "unavailable"),
+)
+
+
+def unavailable_reason(exc: BaseException | None) -> str | None:
+    """Why the database cannot take a write right now ('locked', 'read-only', 'full', 'unavailable'), or None
+    for errors that are not about the database being out of reach (a bug, a constraint)."""
+    # sqlite3's, psycopg's and SQLAlchemy's wrapper all call it OperationalError: the server or file is the issue.
+    if exc is None or not any(cls.__name__ == "OperationalError" for cls in type(exc).__mro__):
+        return None
+    message = str(exc).lower()
+    return next((reason for text, reason in _REASONS if text in message), "unavailable")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -69,7 +91,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     Other processes still queue through the busy timeout."""
     bind = factory.kw.get("bind")
     lock = _WRITE_LOCKS.get(bind) if bind is not None else None
-    with factory() as session, (lock or nullcontext()), session.begin():
+    with factory() as session, lock or nullcontext(), session.begin():
         yield session
 
 
@@ -81,13 +103,30 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config  # alembic loads only when migrating: every CLI command starts faster
+
     cfg = Config(str(Path(__file__).resolve().parent / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
-def upgrade(url: str | None = None) -> None:
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """(the database's migration revision, the newest revision this code has)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(
+        alembic_config(engine.url.render_as_string(hide_password=False))
+    ).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head
+
+
+def upgrade(url: str) -> None:
     """Bring the database to the newest schema (idempotent)."""
-    command.upgrade(alembic_config(url or database_url()), "head")
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")

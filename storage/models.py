@@ -43,12 +43,20 @@ class HelpfulVote(Base):
 
 
 class ProcessedEvent(Base):
-    """Slack retries events it thinks we missed; the primary key makes a retry a no-op."""
+    """The inbox of Slack events: stored before Slack gets its ack, handled after, marked handled last.
+
+    The primary key makes Slack's retries no-ops; a stored event that was never handled (the process died
+    between the ack and the reply) is picked up again by the scheduler."""
 
     __tablename__ = "processed_events"
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(32))
-    seen_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)  # when Slack delivered it
+    payload: Mapped[str | None] = mapped_column(Text)  # the event, kept until handled
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)  # a handler's lease on it
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_events_pending", "handled_at", "claimed_at"),)
 
 
 class QuizChannel(Base):
@@ -68,7 +76,10 @@ class QuizChannel(Base):
 
 
 class QuizPost(Base):
-    """One daily question in one channel. The row is claimed before posting, so a second poster loses the race."""
+    """One daily question in one channel. The row is claimed before posting, so a second poster loses the race.
+
+    A claim whose message_ts is still empty may have reached Slack anyway (a dropped connection after Slack
+    posted): it is never deleted blindly; the poster looks for the message before sending again."""
 
     __tablename__ = "quiz_posts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +94,11 @@ class QuizPost(Base):
     revealed_at: Mapped[datetime | None] = mapped_column(DateTime)  # results shown in Slack; retried until set
     shown_count: Mapped[int] = mapped_column(Integer, default=0)  # answer count the channel message shows
     shown_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime)  # the latest send to Slack began then
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    summary_due: Mapped[bool] = mapped_column(Boolean, default=False)  # last week's board goes out with this post
+    summary_ts: Mapped[str | None] = mapped_column(String(32))
+    summary_attempted_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (
         UniqueConstraint("workspace_id", "channel_id", "local_date", name="uq_post_per_channel_day"),
         Index("ix_posts_open", "closed_at", "closes_at"),
@@ -96,7 +112,8 @@ class Answer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
-    post_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_posts.id", ondelete="CASCADE"))
+    # No cascade: an answer outlives anything that happens to its post row (a scored answer is a fact).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_posts.id", ondelete="RESTRICT"))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     question_id: Mapped[str] = mapped_column(String(60))
     topic: Mapped[str] = mapped_column(String(40))
@@ -107,8 +124,10 @@ class Answer(Base):
     correct_order: Mapped[int | None] = mapped_column(Integer)  # 1 = first fully correct answer of the post
     practice: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime] = mapped_column(DateTime)
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # practice: the question's message, so a replay is one
     __table_args__ = (
         UniqueConstraint("post_id", "user_id", name="uq_answer_per_post_user"),
+        UniqueConstraint("workspace_id", "user_id", "question_id", "message_ts", name="uq_practice_answer"),
         # Covers the period leaderboards: SQLite answers them from the index alone, never the table.
         Index(
             "ix_answers_board",
@@ -130,7 +149,7 @@ class ScoreTotal(Base):
 
     Points are still derived by the rules (base x weighted credit + bonus per fast-answer count), so a
     change of rule constants rewrites nothing; the table only saves re-reading every answer for the
-    all-time board. `storage.repos.scores.rebuild_totals` recomputes it from the answers."""
+    all-time board. `lab2prod db verify` recounts it from the answers; `db rebuild-totals` fixes it."""
 
     __tablename__ = "score_totals"
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)

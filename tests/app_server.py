@@ -1,20 +1,26 @@
-"""Serves a Bolt app the production way (waitress, threaded) on a free local port, for tests and benchmarks."""
+"""Serves the Bolt app the production way (our WSGI front, waitress) on a free local port, for tests and benchmarks."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from slack_bolt import App
 
-from bot.server import make_http_server
-from tests.slack_requests import SlackSender
+from bot.web.http_server import make_http_server, wsgi_app
+from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 
 @contextmanager
-def serving(app: App, threads: int = 8) -> Iterator[SlackSender]:
-    server = make_http_server(app, "127.0.0.1", 0, threads=threads)
+def serving(
+    app: App,
+    threads: int = 8,
+    secret: str = SIGNING_SECRET,
+    ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
+) -> Iterator[SlackSender]:
+    server = make_http_server(wsgi_app(app, secret, ready), "127.0.0.1", 0, threads=threads)
     stopping = threading.Event()
 
     def run() -> None:

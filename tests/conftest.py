@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
 from bot.config import Settings
-from bot.context import Context, build_context
+from bot.services.background import Background
+from bot.services.context import Context, build_context
+from bot.services.slack_clients import SlackClients
+from bot.web.bolt_app import create_app
 from storage.db import upgrade
 from tests.app_server import serving
 from tests.fake_slack import FakeSlack
@@ -45,20 +48,23 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def ctx(db_url: str, clock: FrozenClock) -> Context:
-    return build_context(db_url, clock=clock)
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def ctx(db_url: str, clock: FrozenClock, fake_slack: FakeSlack) -> Iterator[Context]:
+    """The services' context: the shipped bank, the SQLite file, the fake Slack, a background pool as in `serve`."""
+    background = Background(workers=8)
+    yield build_context(db_url, clock=clock, background=background, slack=SlackClients("xoxb-test", fake_slack.api_url))
+    background.shutdown(10)
 
 
 @pytest.fixture
 def sessions(ctx: Context) -> sessionmaker[Session]:
     return ctx.sessions
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -80,7 +86,6 @@ def slack(ctx: Context, settings: Settings) -> Iterator[SlackSender]:
 
 
 @pytest.fixture
-def client(settings: Settings):
-    from bot.app import make_client
-
-    return make_client(settings)
+def client(ctx: Context) -> WebClient:
+    assert ctx.slack.default is not None
+    return ctx.slack.default

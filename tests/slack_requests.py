@@ -114,8 +114,10 @@ def click(
     response_url: str,
     state: dict[str, Any] | None = None,
     container: dict[str, Any] | None = None,
+    message_ts: str = "1.0",
 ) -> dict[str, Any]:
-    """A block_actions payload for a click on `element`, taken from blocks the app really sent."""
+    """A block_actions payload for a click on `element`, taken from blocks the app really sent, in the message
+    `message_ts` of `channel`."""
     return {
         "type": "block_actions",
         "team": {"id": team, "domain": "test"},
@@ -123,9 +125,9 @@ def click(
         "api_app_id": "A1",
         "token": "x",
         "trigger_id": "t1",
-        "container": container or {"type": "message", "channel_id": channel, "message_ts": "1.0"},
+        "container": container or {"type": "message", "channel_id": channel, "message_ts": message_ts},
         "channel": {"id": channel, "name": "general"},
-        "message": message or {"ts": "1.0", "blocks": [block]},
+        "message": message or {"ts": message_ts, "blocks": [block]},
         "response_url": response_url,
         "state": {"values": state or {}},
         "actions": [

@@ -167,12 +167,20 @@ def test_channels_and_post_quiz_against_the_fake_slack(tmp_path, fake_slack):
 
 
 def test_quiz_in_the_terminal(tmp_path):
+    from bot.blocks.quiz_blocks import LETTERS
+    from content.loader import load_bank
+
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}"}
     shown = run("quiz", env=env)
     assert shown.returncode == 0 and "lab2prod quiz --question" in shown.stdout
-    answered = run("quiz", "--question", "drift-01", "--answer", "false", env=env)
-    assert answered.returncode == 0
-    assert "Right!" in answered.stdout or "Not quite." in answered.stdout
+    question = next(q for q in load_bank().questions if q.kind == "single")
+    right = LETTERS[min(question.correct_indexes)]
+    wrong = LETTERS[min(set(range(len(question.options))) - question.correct_indexes)]
+    answered = run("quiz", "--question", question.id, "--answer", right, env=env)
+    assert answered.returncode == 0 and "\nRight!\n" in answered.stdout
+    missed = run("quiz", "--question", question.id, "--answer", wrong.lower(), env=env)
+    assert missed.returncode == 0 and "\nNot quite.\n" in missed.stdout
+    assert run("quiz", "--question", question.id, "--answer", "Z", env=env).returncode == 2
     assert run("quiz", "--question", "nope", env=env).returncode == 2
 
 
@@ -242,8 +250,9 @@ def test_serve_http_answers_signed_requests_and_runs_the_scheduler(tmp_path, fak
         [posted] = fake_slack.wait_for("chat.postMessage", timeout=20)  # the scheduler's tick posted the quiz
         assert posted.params["channel"] == "C1"
     finally:
-        proc.terminate()
-        output = proc.communicate(timeout=20)[0]
+        proc.terminate()  # SIGTERM, as a deploy does
+        output = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, output  # a graceful stop
     assert "Traceback" not in output, output
 
 
@@ -259,11 +268,12 @@ def test_http_serve_never_runs_without_a_signing_secret(tmp_path):
 
 
 def test_app_factory_refuses_http_without_a_secret(ctx):
-    from bot.app import create_app
     from bot.config import Settings
+    from bot.web.bolt_app import create_app
 
-    with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
-        create_app(ctx, Settings("xoxb-x", None, "xapp-x", None, "sqlite://"))
+    for secret in (None, "", "   "):
+        with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
+            create_app(ctx, Settings("xoxb-x", secret, "xapp-x", None, "sqlite://"))
     assert create_app(ctx, Settings("xoxb-x", None, "xapp-x", None, "sqlite://"), socket_mode=True)
 
 
@@ -271,7 +281,7 @@ def test_content_gaps_lists_unanswered_questions_and_unhelpful_topics(tmp_path):
     from datetime import datetime
 
     from storage.db import make_engine, make_sessionmaker, transaction, upgrade
-    from storage.repos import questions
+    from storage.repos import asked
 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     upgrade(url)
@@ -282,7 +292,7 @@ def test_content_gaps_lists_unanswered_questions_and_unhelpful_topics(tmp_path):
             ("drift", "answer"),
             ("prod stuff", "did_you_mean"),
         ]:
-            questions.record_question(
+            asked.record_question(
                 s,
                 workspace_id="T1",
                 user_id="U1",
@@ -294,8 +304,8 @@ def test_content_gaps_lists_unanswered_questions_and_unhelpful_topics(tmp_path):
                 band=band,
                 at=at,
             )
-        questions.record_vote(s, workspace_id="T1", user_id="U1", topic="cost", helpful=False, at=at)
-        questions.record_vote(s, workspace_id="T1", user_id="U2", topic="drift", helpful=True, at=at)
+        asked.record_vote(s, workspace_id="T1", user_id="U1", topic="cost", helpful=False, at=at)
+        asked.record_vote(s, workspace_id="T1", user_id="U2", topic="drift", helpful=True, at=at)
     out = run("content", "gaps", env={"DATABASE_URL": url}).stdout
     lines = out.splitlines()
     assert "4x  how do i reset my password" in lines[1]  # case-folded and counted, most asked first

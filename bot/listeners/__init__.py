@@ -1,15 +1,15 @@
-"""Every Slack surface registers its listeners here, in one place."""
+"""Every Slack surface registers its listeners here, in one place. Listeners translate a payload into one
+service call and its reply; the services' context reaches them through Bolt's context (payloads.install)."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.context import Context
-from bot.listeners import actions, commands, events, quiz_actions
+from bot.listeners import actions, commands, events, payloads, quiz_actions
+from bot.services.context import Context
 
 
 def register_listeners(app: App, ctx: Context) -> None:
-    commands.register(app, ctx)
-    events.register(app, ctx)
-    actions.register(app, ctx)
-    quiz_actions.register(app, ctx)
+    payloads.install(app, ctx)
+    for surface in (commands, events, actions, quiz_actions):
+        surface.register(app)

@@ -1,58 +1,48 @@
-"""Button clicks: topic buttons ("Did you mean", related, topic list) and helpful votes."""
+"""Button clicks outside the quiz: topic buttons ("Did you mean", related, topic list), helpful votes, and the
+App Home's buttons."""
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
-from bot.blocks.answers import HELPFUL_ACTION, TOPIC_ACTION
-from bot.context import Context
-from bot.replies import reply_for_topic
-from storage.db import transaction
-from storage.repos import questions
-
-log = logging.getLogger(__name__)
+from bot.blocks.answer_blocks import HELPFUL_ACTION, TOPIC_ACTION
+from bot.blocks.score_blocks import HOME_LEADERBOARD, HOME_PRACTICE
+from bot.listeners.payloads import field, first_action, services, team_of, user_of
+from bot.services import asking, leaderboards, practice
 
 
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    return (body.get("actions") or [{}])[0]
+def register(app: App) -> None:
+    app.action(re.compile(rf"^{TOPIC_ACTION}:"))(open_topic)
+    app.action(re.compile(rf"^{HELPFUL_ACTION}:(yes|no)$"))(helpful)
+    app.action(HOME_PRACTICE)(home_practice)
+    app.action(HOME_LEADERBOARD)(home_leaderboard)
 
 
-def register(app: App, ctx: Context) -> None:
-    @app.action(re.compile(rf"^{TOPIC_ACTION}:"))
-    def open_topic(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        topic_id = _action(body).get("value", "")
-        if topic_id not in ctx.bank.topics:
-            respond(text="That topic is no longer in the bank. Try `/tutor topics`.", replace_original=False)
-            return
-        reply = reply_for_topic(ctx.bank, topic_id)
-        # A "Did you mean" choice replaces the question it answers; other topic buttons add a new answer.
-        replace = _action(body).get("block_id") == "did_you_mean"
-        respond(text=reply.text, blocks=reply.blocks, replace_original=replace, response_type="ephemeral")
+def open_topic(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    action = first_action(body)
+    replace = field(action, "block_id") == "did_you_mean"
+    asking.open_topic(services(context), field(action, "value"), field(body, "response_url"), replace)
 
-    @app.action(re.compile(rf"^{HELPFUL_ACTION}:(yes|no)$"))
-    def helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        action = _action(body)
-        topic_id = action.get("value", "")
-        if topic_id not in ctx.bank.topics:
-            return
-        with transaction(ctx.sessions) as session:
-            questions.record_vote(
-                session,
-                workspace_id=(body.get("team") or {}).get("id", ""),
-                user_id=(body.get("user") or {}).get("id", ""),
-                topic=topic_id,
-                helpful=action["action_id"].endswith("yes"),
-                at=ctx.clock(),
-            )
-        thanks = (
-            "Thanks, glad it helped!"
-            if action["action_id"].endswith("yes")
-            else ("Thanks for telling me. The authors will see which answers need work.")
-        )
-        respond(text=thanks, replace_original=False, response_type="ephemeral")
+
+def helpful(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    action = first_action(body)
+    yes = field(action, "action_id").endswith("yes")
+    asking.vote(
+        services(context), team_of(body), user_of(body), field(action, "value"), yes, field(body, "response_url")
+    )
+    ack()
+
+
+def home_practice(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()  # the Home tab has no response_url: the question arrives as a DM, where clicks can be answered
+    practice.send_practice_to_dm(services(context), client, team_of(body), user_of(body))
+
+
+def home_leaderboard(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    leaderboards.post_board_to_dm(services(context), client, team_of(body), user_of(body))

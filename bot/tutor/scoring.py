@@ -9,18 +9,45 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 BASE_POINTS = 10  # per difficulty level of a fully right answer: 10, 20 or 30
 FAST_BONUS = {1: 5, 2: 3, 3: 1}  # the first, second and third correct answers of a daily post
 MIN_TEAM_DIVISOR = 3  # a team's total is shared by at least this many, so a lone ace is no team
 
 
+class FactSums(Protocol):
+    """Sums of scored answers' facts: what storage keeps and aggregates (it never computes points)."""
+
+    weighted_credit: float  # sum of difficulty x credit
+    first: int  # times the first correct answer of a daily post
+    second: int
+    third: int
+
+
+def points(facts: FactSums) -> float:
+    """The one points rule: difficulty-weighted credit plus the fast-answer bonuses.
+
+    Every total (a person, a team, a period, all time) is this rule applied to summed facts; the rule is
+    linear, so the points of a sum are the sum of the points."""
+    bonus = FAST_BONUS[1] * facts.first + FAST_BONUS[2] * facts.second + FAST_BONUS[3] * facts.third
+    return BASE_POINTS * facts.weighted_credit + bonus
+
+
+@dataclass(frozen=True)
+class _OneAnswer:
+    weighted_credit: float
+    first: int
+    second: int
+    third: int
+
+
 def answer_points(difficulty: int, credit: float, correct_order: int | None, practice: bool = False) -> float:
-    """Difficulty-weighted credit (multi-select partial credit included) plus a bonus for answering first."""
+    """One answer's points: the rule above applied to that answer alone. Practice never scores."""
     if practice:
         return 0.0
-    return BASE_POINTS * difficulty * credit + FAST_BONUS.get(correct_order or 0, 0)
+    order = {k: int(correct_order == k) for k in FAST_BONUS}
+    return points(_OneAnswer(difficulty * credit, order[1], order[2], order[3]))
 
 
 def accuracy(correct: int, answers: int) -> float:

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Team, TeamMember, UserName
+from storage.records import TeamRecord
 from storage.repos import upsert_insert
 
 
-def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> Team:
+def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: datetime) -> TeamRecord:
     """Join (creating if needed) the team whose case-folded name matches; leaves any previous team.
 
     Empty teams are kept, not deleted: every list joins through the members, so they never show, and
@@ -30,24 +31,25 @@ def join_team(session: Session, workspace_id: str, user_id: str, name: str, at: 
         .values(workspace_id=workspace_id, user_id=user_id, team_pk=team.id, joined_at=at)
         .on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_={"team_pk": team.id, "joined_at": at})
     )
-    return team
+    return TeamRecord(team.id, team.name)
 
 
-def leave_team(session: Session, workspace_id: str, user_id: str) -> Team | None:
+def leave_team(session: Session, workspace_id: str, user_id: str) -> TeamRecord | None:
     member = session.get(TeamMember, (workspace_id, user_id))
     if member is None:
         return None
     team = session.get(Team, member.team_pk)
     session.delete(member)
-    return team
+    return TeamRecord(team.id, team.name) if team else None
 
 
-def team_of(session: Session, workspace_id: str, user_id: str) -> Team | None:
-    return session.scalar(
-        select(Team)
+def team_of(session: Session, workspace_id: str, user_id: str) -> TeamRecord | None:
+    row = session.execute(
+        select(Team.id, Team.name)
         .join(TeamMember, TeamMember.team_pk == Team.id)
         .where(TeamMember.workspace_id == workspace_id, TeamMember.user_id == user_id)
-    )
+    ).first()
+    return TeamRecord(row[0], row[1]) if row else None
 
 
 def teams_of(session: Session, workspace_id: str, user_ids: Sequence[str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Keeps score_totals in step with the answers, in the same transaction as each change."""
+"""Keeps score_totals in step with the answers, in the same transaction as each change; recounts it."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, ScoreTotal
+from storage.records import AnswerRecord, Facts
 from storage.repos import upsert_insert
 
 ORDER_COLUMNS = {1: "first", 2: "second", 3: "third"}
+FACT_COLUMNS = ("answers", "correct", "weighted_credit", "first", "second", "third")
 
 
 def add(session: Session, workspace_id: str, user_id: str, **deltas: Any) -> None:
     """Add to a person's running sums, creating the row on first use (an upsert, safe under concurrency)."""
     table = ScoreTotal.__table__
     stmt = upsert_insert(session, table).values(
-        workspace_id=workspace_id,
-        user_id=user_id,
-        **{c: deltas.get(c, 0) for c in ("answers", "correct", "weighted_credit", "first", "second", "third")},
+        workspace_id=workspace_id, user_id=user_id, **{c: deltas.get(c, 0) for c in FACT_COLUMNS}
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["workspace_id", "user_id"],
@@ -28,7 +28,7 @@ def add(session: Session, workspace_id: str, user_id: str, **deltas: Any) -> Non
     session.execute(stmt)
 
 
-def record_answer(session: Session, answer: Answer) -> None:
+def record_answer(session: Session, answer: AnswerRecord) -> None:
     if answer.practice:
         return
     add(
@@ -47,10 +47,8 @@ def record_order(session: Session, workspace_id: str, user_id: str, order: int) 
         add(session, workspace_id, user_id, **{column: 1})
 
 
-def rebuild(session: Session) -> int:
-    """Recompute every row from the answers (after a restore, or to check the running sums)."""
-    session.execute(delete(ScoreTotal))
-    scored = (
+def _recount_query() -> Any:
+    return (
         select(
             Answer.workspace_id,
             Answer.user_id,
@@ -62,6 +60,39 @@ def rebuild(session: Session) -> int:
         .where(Answer.practice.is_(False))
         .group_by(Answer.workspace_id, Answer.user_id)
     )
-    columns = ["workspace_id", "user_id", "answers", "correct", "weighted_credit", "first", "second", "third"]
+
+
+def recount(session: Session) -> dict[tuple[str, str], Facts]:
+    """Every person's sums, counted afresh from the answers."""
+    return {
+        (ws, user): Facts(int(n), int(c or 0), float(w or 0), int(f or 0), int(s or 0), int(t or 0))
+        for ws, user, n, c, w, f, s, t in session.execute(_recount_query())
+    }
+
+
+def stored(session: Session) -> dict[tuple[str, str], Facts]:
+    """Every person's running sums as the table holds them (rows with no answers left count as empty)."""
+    rows = session.execute(
+        select(ScoreTotal.workspace_id, ScoreTotal.user_id, *(getattr(ScoreTotal, c) for c in FACT_COLUMNS))
+    )
+    return {
+        (ws, user): Facts(int(n), int(c), float(w), int(f), int(s), int(t))
+        for ws, user, n, c, w, f, s, t in rows
+        if (n, c, w, f, s, t) != (0, 0, 0, 0, 0, 0)
+    }
+
+
+def rebuild(session: Session, workspace_id: str | None = None) -> int:
+    """Recompute the rows (of one workspace, or all) from the answers; returns how many people have totals."""
+    doomed = delete(ScoreTotal)
+    scored = _recount_query()
+    if workspace_id is not None:
+        doomed = doomed.where(ScoreTotal.workspace_id == workspace_id)
+        scored = scored.where(Answer.workspace_id == workspace_id)
+    session.execute(doomed)
+    columns = ["workspace_id", "user_id", *FACT_COLUMNS]
     session.execute(insert(ScoreTotal).from_select(columns, scored))
-    return session.scalar(select(func.count()).select_from(ScoreTotal)) or 0  # rowcount is -1 on psycopg
+    count = select(func.count()).select_from(ScoreTotal)
+    if workspace_id is not None:
+        count = count.where(ScoreTotal.workspace_id == workspace_id)
+    return session.scalar(count) or 0  # rowcount is -1 on psycopg

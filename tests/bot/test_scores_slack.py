@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import quiz_service, scores_service
+from bot.services import channels, export, leaderboards, posting, reveals
+from bot.services.answering import Click, answer_daily
 from bot.tutor.scoring import answer_points
 from storage.models import Answer, QuizPost
 from tests.slack_requests import click, find_element
@@ -29,14 +30,14 @@ PATTERN = [
 DAYS = [datetime(2026, 3, d, 8, 5) for d in (2, 3, 4, 5, 6, 9)]  # 09:05 Berlin, Mon-Fri then Monday
 
 
-def tutor(slack, fake_slack, text: str, user: str = "U1") -> str:
-    """Run a /tutor command whose reply comes through response_url; return the reply's text."""
-    seen = len(fake_slack.of("response_url"))
-    assert slack.command(text, user=user, response_url=fake_slack.response_url(f"cmd{seen}")).status == 200
-    return fake_slack.wait_for("response_url", seen + 1)[seen].params["text"]
+def tutor(slack, text: str, user: str = "U1") -> str:
+    """Run a /tutor command answered in its ack; return the reply's text."""
+    response = slack.command(text, user=user)
+    assert response.status == 200
+    return response.json()["text"]
 
 
-def answer(slack, fake_slack, blocks, question, user: str, right: bool) -> None:
+def answer(slack, fake_slack, post, blocks, question, user: str, right: bool) -> None:
     correct = sorted(question.correct_indexes)
     wrong = [i for i in range(len(question.options)) if i not in question.correct_indexes]
     if question.kind == "multi":
@@ -44,33 +45,42 @@ def answer(slack, fake_slack, blocks, question, user: str, right: bool) -> None:
         _, boxes = find_element(blocks, "quiz_boxes")
         chosen = correct if right else wrong[:1]
         state = {block["block_id"]: {"quiz_boxes": {"selected_options": [boxes["options"][i] for i in chosen]}}}
-        payload = click(block, submit, user=user, response_url=fake_slack.response_url(), state=state)
+        element = submit
     else:
-        block, button = find_element(blocks, f"quiz_pick:{correct[0] if right else wrong[0]}")
-        payload = click(block, button, user=user, response_url=fake_slack.response_url())
-    before = len(fake_slack.of("chat.postEphemeral"))
+        block, element = find_element(blocks, f"quiz_pick:{correct[0] if right else wrong[0]}")
+        state = None
+    payload = click(
+        block,
+        element,
+        user=user,
+        channel=post.channel_id,
+        message_ts=post.message_ts,
+        response_url=fake_slack.response_url(),
+        state=state,
+    )
+    before = len(fake_slack.of("response_url"))
     assert slack.block_action(payload).status == 200
-    fake_slack.wait_for("chat.postEphemeral", before + 1)
+    assert "already" not in fake_slack.wait_for("response_url", before + 1)[before].params["text"]
 
 
 @pytest.fixture
 def played(ctx, client, fake_slack, slack, clock):
     for user, team in TEAMS.items():
-        assert "You're in team" in tutor(slack, fake_slack, f"team join {team}", user=user)
-    quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri", "8h")
+        assert "You're in team" in tutor(slack, f"team join {team}", user=user)
+    channels.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri", "8h")
     for day, pattern in zip(DAYS, PATTERN, strict=True):
         clock.now = day
         posted = len(fake_slack.of("chat.postMessage"))
-        assert "posted" in quiz_service.post_due(ctx, client)[0]
+        assert "posted" in posting.post_due(ctx)[0]
         blocks = next(c for c in fake_slack.of("chat.postMessage")[posted:] if "Daily quiz" in c.params["text"])
         with ctx.sessions() as s:
             post = s.scalars(select(QuizPost).order_by(QuizPost.id.desc())).first()
         question = ctx.bank.questions_by_id[post.question_id]
         for user, right in pattern.items():
             clock.advance(seconds=7)
-            answer(slack, fake_slack, blocks.params["blocks"], question, user, right)
+            answer(slack, fake_slack, post, blocks.params["blocks"], question, user, right)
         clock.advance(hours=9)
-        assert quiz_service.close_due(ctx, client) == 1
+        assert reveals.close_due(ctx) == 1
     clock.now = datetime(2026, 3, 10, 11, 0)  # Tuesday of week two
     return ctx
 
@@ -96,7 +106,7 @@ def test_leaderboards_home_and_export_agree(played, slack, fake_slack, sessions,
     slack.command("leaderboard all", user="U1", response_url=fake_slack.response_url("all"))
     [board_call] = fake_slack.wait_for("response_url")
     board_text = json.dumps(board_call.params["blocks"])
-    people = scores_service.leaderboard(ctx, None, "T1", "all")
+    people = leaderboards.leaderboard(ctx, None, "T1", "all")
     assert [r.points for r in people.rows] == sorted((r.points for r in people.rows), reverse=True)
     for row in people.rows:
         assert row.points == pytest.approx(expected[row.key])
@@ -112,7 +122,7 @@ def test_leaderboards_home_and_export_agree(played, slack, fake_slack, sessions,
     week = expected_points(sessions, since=week_start)
     ops = sum(week.get(u, 0) for u in ("U1", "U2", "U3")) / 3  # one active member, divided as three
     research = sum(week.get(u, 0) for u in ("U4", "U5")) / 3
-    team_board = scores_service.leaderboard(ctx, None, "T1", "week", teams=True, channel_id="C1")
+    team_board = leaderboards.leaderboard(ctx, None, "T1", "week", teams=True, channel_id="C1")
     assert {r.name: round(r.points, 3) for r in team_board.rows} == {
         "Ops": round(ops, 3),
         "Research": round(research, 3),
@@ -132,7 +142,7 @@ def test_leaderboards_home_and_export_agree(played, slack, fake_slack, sessions,
             assert len(text) <= 3000
 
     # CSV export: the same numbers again.
-    rows = list(csv.DictReader(io.StringIO(scores_service.export_csv(ctx, None, "T1"))))
+    rows = list(csv.DictReader(io.StringIO(export.export_csv(ctx, None, "T1"))))
     assert {r["user_id"]: float(r["points"]) for r in rows} == {u: round(p, 1) for u, p in expected.items()}
     assert next(r for r in rows if r["user_id"] == "U1")["team"] == "Ops"
     assert next(r for r in rows if r["user_id"] == "U1")["streak"] == "6"
@@ -162,21 +172,27 @@ def test_display_names_are_fetched_once_per_person_per_day(played, slack, fake_s
     assert sorted(calls) == sorted(USERS * 2)  # a day later each is refreshed once more
 
 
-def test_team_names_are_validated(slack, fake_slack):
-    assert "won't work" in tutor(slack, fake_slack, "team join x")
-    assert "won't work" in tutor(slack, fake_slack, "team join <!channel>")
-    assert "won't work" in tutor(slack, fake_slack, "team join " + "a" * 31)
-    assert "You're in team *Data Wizards*" in tutor(slack, fake_slack, "team join   Data   Wizards ")
-    listing = tutor(slack, fake_slack, "team list")
+def test_team_names_are_validated(slack):
+    assert "won't work" in tutor(slack, "team join x")
+    assert "won't work" in tutor(slack, "team join <!channel>")
+    assert "won't work" in tutor(slack, "team join " + "a" * 31)
+    assert "You're in team *Data Wizards*" in tutor(slack, "team join   Data   Wizards ")
+    listing = tutor(slack, "team list")
     assert "Data Wizards" in listing and "1 member" in listing
-    assert "You left" in tutor(slack, fake_slack, "team leave")
-    assert "No teams yet" in tutor(slack, fake_slack, "team list")  # empty teams are kept but never listed
-    assert "You're in team *Data Wizards*" in tutor(slack, fake_slack, "team join data wizards")  # same team
+    assert "You left" in tutor(slack, "team leave")
+    assert "No teams yet" in tutor(slack, "team list")  # empty teams are kept but never listed
+    assert "You're in team *Data Wizards*" in tutor(slack, "team join data wizards")  # same team
 
 
-def test_stats_command(played, slack):
+def test_stats_command(played, slack, sessions):
     body = slack.command("stats", user="U4").json()
-    assert "*Points*" in json.dumps(body["blocks"])
+    u4 = next(r for r in leaderboards.leaderboard(played, None, "T1", "all").rows if r.key == "U4")
+    assert u4.points == pytest.approx(expected_points(sessions)["U4"]) and u4.points > 0
+    fields = [f["text"] for f in body["blocks"][0]["fields"]]
+    assert fields[0] == f"*Points*\n{u4.points:.0f}"
+    assert fields[1] == f"*Rank (all time)*\n#{u4.rank} of 6"
+    assert fields[3].startswith(f"*Accuracy*\n{round(u4.accuracy * 100)}% of ")
+    assert fields[4].startswith("*Team*\nResearch")
 
 
 def test_running_totals_match_a_rebuild_from_the_answers(played, sessions):
@@ -205,52 +221,53 @@ def answer_directly(ctx, user: str, right: bool) -> None:
     question = ctx.bank.questions_by_id[post.question_id]
     wrong = [i for i in range(len(question.options)) if i not in question.correct_indexes]
     chosen = question.correct_indexes if right else frozenset(wrong[:1])
-    assert quiz_service.answer_daily(ctx, "T1", user, post.id, chosen).recorded
+    click = Click("T1", user, post.channel_id, post.message_ts, None, post.id, frozenset(chosen))
+    assert answer_daily(ctx, click).recorded
 
 
 def test_streak_survives_a_weekend_and_a_dst_change(ctx, client, clock):
-    quiz_service.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri")
+    channels.save_channel(ctx, "T1", "C1", "09:00", "Europe/Berlin", "mon-fri")
     # Thu 26 and Fri 27 March (CET, 08:00 UTC), the clocks go forward on Sunday 29, Mon 30 March (CEST, 07:00 UTC)
     for day in (datetime(2026, 3, 26, 8, 1), datetime(2026, 3, 27, 8, 1), datetime(2026, 3, 30, 7, 1)):
         clock.now = day
-        assert "posted" in quiz_service.post_due(ctx, client)[0]
+        assert "posted" in posting.post_due(ctx)[0]
         answer_directly(ctx, "U1", right=False)  # the streak counts answering at all
         if day.day != 30:
             answer_directly(ctx, "U2", right=True)
         clock.advance(hours=9)
-        quiz_service.close_due(ctx, client)
-    assert scores_service.streaks(ctx, "T1", ["U1", "U2"], "C1") == {"U1": 3, "U2": 0}
+        reveals.close_due(ctx)
+    assert leaderboards.streaks(ctx, "T1", ["U1", "U2"], "C1") == {"U1": 3, "U2": 0}
     clock.now = datetime(2026, 3, 31, 7, 1)  # Tuesday's quiz is open and U1 has not answered yet
-    quiz_service.post_due(ctx, client)
-    assert scores_service.streaks(ctx, "T1", ["U1"], "C1") == {"U1": 3}
+    posting.post_due(ctx)
+    assert leaderboards.streaks(ctx, "T1", ["U1"], "C1") == {"U1": 3}
 
 
 def test_asker_outside_the_top_ten_sees_their_own_rank(ctx, client, clock):
-    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
-    quiz_service.post_due(ctx, client)
+    channels.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    posting.post_due(ctx)
     for n in range(12):
         clock.advance(seconds=5)
         answer_directly(ctx, f"U{n:02d}", right=n < 11)  # U11 is the only one wrong
-    board = scores_service.leaderboard(ctx, None, "T1", "all", asker="U11")
+    board = leaderboards.leaderboard(ctx, None, "T1", "all", asker="U11")
     assert len(board.rows) == 10 and board.you is not None
     assert (board.you.key, board.you.rank, board.you.points) == ("U11", 12, 0)
     tied = {r.rank for r in board.rows}
     assert tied == {1}  # eleven equal scores share rank 1 before the post closes (no bonus yet)
     clock.advance(hours=9)
-    quiz_service.close_due(ctx, client)
-    ranks = [r.rank for r in scores_service.leaderboard(ctx, None, "T1", "all").rows]
+    reveals.close_due(ctx)
+    ranks = [r.rank for r in leaderboards.leaderboard(ctx, None, "T1", "all").rows]
     assert ranks == [1, 2, 3] + [4] * 7  # fast bonuses split the first three; the other eight share 4th
 
 
 def test_export_fetches_many_names_in_pages_and_keeps_formulas_out(ctx, client, fake_slack, clock):
-    quiz_service.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
-    quiz_service.post_due(ctx, client)
+    channels.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    posting.post_due(ctx)
     for n in range(30):
         user = f"U{n:02d}"
         name = '=HYPERLINK("http://x")' if n == 7 else f"Person {n}"
         fake_slack.users[user] = {"id": user, "name": user.lower(), "profile": {"display_name": name}}
         answer_directly(ctx, user, right=True)
-    rows = list(csv.DictReader(io.StringIO(scores_service.export_csv(ctx, client, "T1"))))
+    rows = list(csv.DictReader(io.StringIO(export.export_csv(ctx, client, "T1"))))
     assert len(rows) == 30
     assert len(fake_slack.of("users.list")) == 2 and fake_slack.of("users.info") == []  # 2 pages, 0 per-person calls
     by_id = {r["user_id"]: r["person"] for r in rows}
@@ -260,5 +277,5 @@ def test_export_fetches_many_names_in_pages_and_keeps_formulas_out(ctx, client, 
 
 @pytest.mark.parametrize("name", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
 def test_csv_cells_never_start_a_formula(name):
-    assert scores_service._cell(name) == "'" + name
-    assert scores_service._cell("Ada") == "Ada"
+    assert export.csv_cell(name) == "'" + name
+    assert export.csv_cell("Ada") == "Ada"

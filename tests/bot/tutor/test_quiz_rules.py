@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.tutor.quiz import grade, next_question, practice_question, weakest_topic
+from bot.tutor.quiz_rules import grade, next_question, practice_question, weakest_topic
 
 
 def test_single_choice_is_all_or_nothing():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.tutor.quiz import grade
-from bot.tutor.schedule import period_start
+from bot.tutor.quiz_rules import grade
+from bot.tutor.schedule_rules import period_start
 from bot.tutor.scoring import (
     BASE_POINTS,
     FAST_BONUS,

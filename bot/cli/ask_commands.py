@@ -1,0 +1,40 @@
+"""`lab2prod ask` and `lab2prod topics`: the tutor in a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bot.cli.runtime import bank_or_exit
+from bot.cli.text_output import render_match
+from bot.tutor.matcher import build_matcher
+
+
+def add_commands(sub: Any) -> None:
+    ask = sub.add_parser("ask", help="answer a question in the terminal")
+    ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(func=ask_command)
+    sub.add_parser("topics", help="list the topics the tutor can explain").set_defaults(func=topics_command)
+
+
+def ask_command(args: argparse.Namespace) -> int:
+    bank = bank_or_exit()
+    matcher = build_matcher(bank.topics)
+    questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    for question in questions:  # a blank line still gets its line of output, so answers line up with input
+        match = matcher.match(question)
+        if args.json:
+            sys.stdout.write(json.dumps(match.as_json(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            sys.stdout.write(render_match(bank, match) + "\n\n")
+    return 0
+
+
+def topics_command(args: argparse.Namespace) -> int:
+    for topic in bank_or_exit().topics.values():
+        sys.stdout.write(f"{topic.id:18} {topic.title}\n")
+    return 0

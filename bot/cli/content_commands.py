@@ -1,0 +1,53 @@
+"""`lab2prod content check|gaps`: for the authors of the teaching material."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli.runtime import context
+from bot.logs import clean
+from bot.services import maintenance
+from content.loader import ContentError, load_bank, summary
+
+
+def add_commands(sub: Any) -> None:
+    content = sub.add_parser("content", help="check the teaching material or see what it lacks")
+    actions = content.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser("check", help="validate topics.yaml and quiz.yaml (exit 1 on errors)")
+    check.add_argument(
+        "path", nargs="?", type=Path, help="a content folder or one YAML file (default: the shipped bank)"
+    )
+    check.set_defaults(func=check_command)
+    actions.add_parser("gaps", help="questions the tutor could not answer, least helpful topics").set_defaults(
+        func=gaps_command
+    )
+
+
+def check_command(args: argparse.Namespace) -> int:
+    try:
+        bank = load_bank(args.path)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"ok: {summary(bank)}")
+    return 0
+
+
+def gaps_command(args: argparse.Namespace) -> int:
+    gaps, feedback = maintenance.content_gaps(context())
+    print("Questions the tutor could not answer confidently (most asked first):")
+    for gap in gaps:
+        print(f"  {gap.times:4}x  {clean(gap.text[:100])}  (best confidence {gap.best_confidence:.2f})")
+    if not gaps:
+        print("  none yet")
+    print("\nLeast helpful topics (by 👍/👎 votes):")
+    for fb in feedback:
+        print(f"  {fb.topic:18} {fb.helpful} helpful, {fb.unhelpful} not helpful")
+    if not feedback:
+        print("  no unhelpful votes yet")
+    return 0

@@ -1,0 +1,82 @@
+"""Reading Slack payloads tolerantly, and reaching the services' context from a listener.
+
+Slack's payloads are trusted only after the signature check, and even then every field is read as if it
+might be missing or of the wrong type: a malformed payload gets a polite "couldn't read that", never a
+traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.services.context import Context
+
+CONTEXT_KEY = "lab2prod"
+
+
+def install(app: App, ctx: Context) -> None:
+    """Hand the services' context to every listener through Bolt's context (so listeners are plain functions
+    that a test can call with a fake ack and a dict)."""
+
+    @app.middleware
+    def with_services(context: BoltContext, next: Any) -> Any:
+        context[CONTEXT_KEY] = ctx
+        return next()
+
+
+def services(context: BoltContext | dict[str, Any]) -> Context:
+    return context[CONTEXT_KEY]
+
+
+def text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def field(mapping: Any, *path: str) -> str:
+    """A string at `path` inside nested dicts, or "" when anything on the way is missing or not a dict."""
+    for key in path:
+        mapping = mapping.get(key) if isinstance(mapping, dict) else None
+    return text(mapping)
+
+
+def team_of(body: dict[str, Any]) -> str:
+    return field(body, "team", "id") or field(body, "user", "team_id") or field(body, "team_id")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    return field(body, "user", "id") or field(body, "user_id")
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    return field(body, "channel", "id") or field(body, "container", "channel_id") or None
+
+
+def message_ts_of(body: dict[str, Any]) -> str | None:
+    return field(body, "container", "message_ts") or field(body, "message", "ts") or None
+
+
+def first_action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
+
+
+def picked(value: str) -> tuple[str, frozenset[int]] | None:
+    """A button value "REF:INDEX" as (REF, {INDEX}); None when it is not one."""
+    ref, _, index = value.rpartition(":")
+    return (ref, frozenset({int(index)})) if ref and index.isdigit() and len(index) < 3 else None
+
+
+def ticked(body: dict[str, Any], action_id: str) -> frozenset[int]:
+    """The boxes ticked in a message's checkboxes, read from the state Slack sends with the Submit click."""
+    chosen: set[int] = set()
+    values = (body.get("state") or {}).get("values") if isinstance(body.get("state"), dict) else None
+    for block in values.values() if isinstance(values, dict) else ():
+        element = block.get(action_id) if isinstance(block, dict) else None
+        options = element.get("selected_options") if isinstance(element, dict) else None
+        for option in options if isinstance(options, list) else ():
+            value = field(option, "value")
+            if value.isdigit() and len(value) < 3:
+                chosen.add(int(value))
+    return frozenset(chosen)

@@ -1,0 +1,164 @@
+"""Asking the tutor: match a question, reply, and remember it for `content gaps`.
+
+/tutor replies inside its ack (no Slack call at all). DMs and @-mentions are Events API deliveries: each is
+stored in the inbox before Slack gets its ack, answered afterwards on the background pool, and marked
+handled only once the reply is out, so neither a Slack retry nor a crash in between loses or doubles it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.answer_blocks import Reply, help_blocks, reply_for_match, reply_for_topic
+from bot.services.context import Context
+from bot.services.slack_clients import send_to_response_url, slack_error
+from bot.tutor.matcher import Match
+from storage.db import reading, transaction
+from storage.repos import asked, inbox
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, something went wrong on my side. It has been logged; please try again in a minute."
+HANDLER_LEASE = timedelta(minutes=5)  # an unhandled event claimed longer ago than this lost its handler
+MAX_ATTEMPTS = 5
+EVENT_MEMORY = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question and where it was asked."""
+
+    text: str
+    workspace_id: str
+    user_id: str
+    channel_id: str | None
+    surface: str  # dm | mention | command
+    thread_ts: str | None = None  # where a DM or mention reply goes (mentions answer in a thread)
+
+
+def answer_command(ctx: Context, question: Asked) -> Reply:
+    """/tutor QUESTION: the reply for the ack; the question is logged after, off the ack path."""
+    match = ctx.matcher.match(question.text)
+    ctx.background.submit(remember, ctx, question, match)
+    return reply_for_match(ctx.bank, match)
+
+
+def receive_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
+    """A DM or mention arrived: keep it (so a retry is recognised and a crash is recovered), answer it later."""
+    if event_id:
+        with transaction(ctx.sessions) as session:
+            fresh = inbox.store(session, event_id, question.workspace_id, json.dumps(asdict(question)), ctx.clock())
+        if not fresh:
+            log.info("event %s was delivered before; answered once", event_id)
+            return
+    ctx.background.submit(reply_to_message, ctx, client, event_id, question)
+
+
+def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
+    if question.text.strip():
+        match = ctx.matcher.match(question.text)
+        reply = reply_for_match(ctx.bank, match)
+    else:
+        match, reply = None, Reply("Ask me about ML in research vs production.", help_blocks())
+    try:
+        _post(client, question, reply)
+    except SlackApiError as exc:
+        log.error("could not answer %s in %s: %s", question.surface, question.channel_id, slack_error(exc))
+        try:  # Slack refused the answer itself; a short note in the same place still tells the person
+            _post(client, question, Reply(SORRY, []))
+        except Exception as again:
+            log.error("could not say sorry in %s either: %s", question.channel_id, again.__class__.__name__)
+    except Exception as exc:
+        # A dropped connection or a timeout: the answer may have arrived, so it is not sent again.
+        log.error("answering in %s ended uncertainly (%s)", question.channel_id, exc.__class__.__name__)
+    if event_id:
+        with transaction(ctx.sessions) as session:
+            inbox.mark_handled(session, event_id, ctx.clock())
+    if match is not None:
+        remember(ctx, question, match)
+
+
+def _post(client: WebClient, question: Asked, reply: Reply) -> None:
+    kwargs = {"thread_ts": question.thread_ts} if question.thread_ts else {}
+    client.chat_postMessage(channel=question.channel_id or "", text=reply.text, blocks=reply.blocks or None, **kwargs)
+
+
+def retry_unhandled(ctx: Context) -> int:
+    """Answer events whose handler disappeared (the process stopped between the ack and the reply)."""
+    now = ctx.clock()
+    with reading(ctx.sessions) as session:
+        stale = inbox.pending(session, now - HANDLER_LEASE)
+    done = 0
+    for event in stale:
+        with transaction(ctx.sessions) as session:
+            if not inbox.claim(session, event.event_id, now - HANDLER_LEASE, now):
+                continue  # another poller took it
+            if event.attempts >= MAX_ATTEMPTS:
+                log.error("giving up on event %s after %d attempts", event.event_id, event.attempts)
+                inbox.mark_handled(session, event.event_id, now)
+                continue
+        question = Asked(**json.loads(event.payload))
+        reply_to_message(ctx, ctx.slack.for_workspace(event.workspace_id), event.event_id, question)
+        done += 1
+    return done
+
+
+def forget_old_events(ctx: Context) -> int:
+    with transaction(ctx.sessions) as session:
+        return inbox.forget(session, ctx.clock() - EVENT_MEMORY)
+
+
+def remember(ctx: Context, question: Asked, match: Match) -> None:
+    """Log the question for `content gaps`. A failure here must never cost the person their answer."""
+    try:
+        with transaction(ctx.sessions) as session:
+            asked.record_question(
+                session,
+                workspace_id=question.workspace_id,
+                user_id=question.user_id,
+                channel_id=question.channel_id,
+                surface=question.surface,
+                text=match.question,
+                topic=match.topic,
+                confidence=match.confidence,
+                band=match.band.value,
+                at=ctx.clock(),
+            )
+    except Exception:
+        log.exception("could not record a question from %s in %s", question.user_id, question.workspace_id)
+
+
+def open_topic(ctx: Context, topic_id: str, response_url: str, replace: bool) -> None:
+    """A topic button: the topic's answer, through the click's response_url (a "Did you mean" choice replaces
+    the question it answers; other topic buttons add a new answer)."""
+    if topic_id in ctx.bank.topics:
+        reply = reply_for_topic(ctx.bank, topic_id)
+        message = {
+            "text": reply.text,
+            "blocks": reply.blocks,
+            "replace_original": replace,
+            "response_type": "ephemeral",
+        }
+    else:
+        message = {"text": "That topic is no longer in the bank. Try `/tutor topics`.", "replace_original": False}
+    ctx.background.submit(send_to_response_url, response_url, message)
+
+
+def vote(ctx: Context, workspace_id: str, user_id: str, topic_id: str, helpful: bool, response_url: str) -> None:
+    """A 👍/👎 on an answer: stored before the ack (an upsert, so a double click is one vote), thanked after."""
+    if topic_id not in ctx.bank.topics:
+        return
+    with transaction(ctx.sessions) as session:
+        asked.record_vote(
+            session, workspace_id=workspace_id, user_id=user_id, topic=topic_id, helpful=helpful, at=ctx.clock()
+        )
+    thanks = (
+        "Thanks, glad it helped!" if helpful else "Thanks for telling me. The authors will see which answers need work."
+    )
+    ctx.background.submit(
+        send_to_response_url, response_url, {"text": thanks, "replace_original": False, "response_type": "ephemeral"}
+    )

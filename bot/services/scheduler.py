@@ -1,0 +1,66 @@
+"""The in-process scheduler `serve` starts: every tick settles unsure posts, posts due quizzes, sends owed
+weekly summaries, reveals closed posts, catches up counts and recovers events whose handler died.
+
+Several processes may run it at once (and cron may run `post-quiz` beside it): the database's unique keys
+and compare-and-set leases make every step safe to repeat. A stop request is honoured between steps."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.services import asking, posting, reveals
+from bot.services.context import Context
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 30.0
+
+STEPS: tuple[Callable[[Context], Any], ...] = (
+    posting.resolve_unsure,
+    posting.post_due,
+    posting.send_summaries,
+    reveals.close_due,
+    reveals.refresh_counts,
+    asking.retry_unhandled,
+    asking.forget_old_events,
+)
+
+
+def tick(ctx: Context, stop: threading.Event | None = None) -> None:
+    for step in STEPS:
+        if stop is not None and stop.is_set():
+            return
+        try:
+            step(ctx)
+        except Exception:  # one bad step or channel must not stop the others, nor the next tick
+            log.exception("scheduler step %s failed", step.__name__)
+
+
+class Scheduler:
+    """Runs `tick` every `every` seconds in a thread until `stop()`; `last_tick` says when it last finished."""
+
+    def __init__(self, ctx: Context, every: float = TICK_SECONDS) -> None:
+        self.ctx, self.every = ctx, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="lab2prod-scheduler", daemon=True)
+        self.last_tick: float | None = None
+
+    def start(self) -> Scheduler:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            tick(self.ctx, self._stop)
+            self.last_tick = time.monotonic()
+            self._stop.wait(self.every)
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """Ask the loop to stop after its current step; True when it has."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()

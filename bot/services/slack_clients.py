@@ -1,0 +1,118 @@
+"""Slack Web API clients and response_url replies, with the retry rules real Slack needs.
+
+Retrying is only safe when Slack cannot have acted. A 429 (rate limited) is always retried after its
+Retry-After. A connection that never opened is always retried. A dropped connection, a timeout or a 5xx
+may hide a call Slack did carry out, so those are retried only for calls that are safe to repeat (an
+update, a lookup, a publish); a post is never sent twice blindly. The quiz poster resolves such doubts
+by looking for its own message (services/posting.py)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Mapping
+from http.client import RemoteDisconnected
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10
+RATE_LIMIT_RETRIES = 8  # each waits Retry-After: a burst is slowed down, never dropped
+# Calls whose repetition changes nothing: safe to send again when the first attempt's fate is unknown.
+REPEATABLE = frozenset(
+    {
+        "chat.update",
+        "views.publish",
+        "users.info",
+        "users.list",
+        "conversations.info",
+        "conversations.history",
+        "auth.test",
+        "apps.connections.open",
+    }
+)
+
+
+def _never_connected(error: Exception | None) -> bool:
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, ConnectionRefusedError | socket.gaierror)
+
+
+class SafeRetryHandler(RetryHandler):
+    """Retries what cannot double an action: refused connections always; drops, timeouts and 5xx only for
+    repeatable methods."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        if response is not None:
+            return response.status_code in (500, 502, 503, 504) and method in REPEATABLE
+        if error is None:
+            return False
+        if _never_connected(error):
+            return True
+        ambiguous = isinstance(error, URLError | ConnectionError | RemoteDisconnected | TimeoutError | socket.timeout)
+        return ambiguous and method in REPEATABLE
+
+
+def retry_handlers() -> list[RetryHandler]:
+    return [RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES), SafeRetryHandler(max_retry_count=2)]
+
+
+def make_web_client(token: str | None, api_url: str | None = None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
+    client = WebClient(token=token, base_url=api_url or WebClient.BASE_URL, timeout=timeout)
+    client.retry_handlers = retry_handlers()
+    return client
+
+
+def send_to_response_url(url: str, message: Mapping[str, Any]) -> bool:
+    """Post a reply to a click's or a command's response_url (no Web API rate tier applies to it).
+
+    The reply is not repeated after an ambiguous failure (a second ephemeral would be a duplicate);
+    429s and refused connections are retried. True when Slack took it."""
+    client = WebhookClient(url=url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
+    try:
+        response = client.send_dict(dict(message))
+    except Exception as exc:  # a dropped connection or a timeout: Slack may or may not have it
+        log.warning("reply to response_url failed: %s", exc.__class__.__name__)
+        return False
+    if response.status_code != 200:
+        log.warning("response_url answered %s: %s", response.status_code, response.body[:200])
+        return False
+    return True
+
+
+def slack_error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or exc.response.status_code)
+
+
+class SlackClients:
+    """The Web API client for each workspace the app serves (one, with SLACK_BOT_TOKEN)."""
+
+    def __init__(self, token: str | None, api_url: str | None = None) -> None:
+        self.api_url = api_url
+        self._client = make_web_client(token, api_url) if token else None
+
+    @property
+    def default(self) -> WebClient | None:
+        return self._client
+
+    def for_workspace(self, workspace_id: str) -> WebClient:
+        if self._client is None:
+            raise LookupError(f"no Slack token for workspace {workspace_id}: set SLACK_BOT_TOKEN")
+        return self._client

@@ -1,0 +1,58 @@
+"""Parses the text after `/tutor` into a command. Pure; anything unrecognised is a question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.tutor.schedule_rules import PERIODS
+
+NO_ARG_COMMANDS = frozenset({"help", "topics", "quiz", "stats", "?"})
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # ask | help | topics | quiz | stats | leaderboard | team | schedule | usage
+    args: tuple[str, ...] = ()
+    text: str = ""
+    error: str | None = field(default=None)
+
+
+def parse_command(raw: str) -> Command:
+    text = " ".join((raw or "").split())
+    if not text:
+        return Command("help")
+    head, *rest = text.split(" ")
+    word = head.lower()
+    if word in NO_ARG_COMMANDS and not rest:
+        return Command("help" if word == "?" else word)
+    if word == "leaderboard":
+        return _leaderboard(rest)
+    if word == "team":
+        return _team(rest)
+    if word == "schedule":
+        return _schedule(rest)
+    return Command("ask", text=text)
+
+
+def _leaderboard(rest: list[str]) -> Command:
+    words = [w.lower() for w in rest]
+    period = next((w for w in words if w in PERIODS), "week")
+    teams = any(w in ("team", "teams") for w in words)
+    unknown = [w for w in words if w not in (*PERIODS, "team", "teams")]
+    if unknown or len([w for w in words if w in PERIODS]) > 1:
+        return Command("usage", error="Usage: `/tutor leaderboard [week|month|all] [teams]`")
+    return Command("leaderboard", (period, "teams" if teams else "people"))
+
+
+def _team(rest: list[str]) -> Command:
+    if rest and rest[0].lower() == "join" and len(rest) > 1:
+        return Command("team", ("join", " ".join(rest[1:])))
+    if len(rest) == 1 and rest[0].lower() in ("leave", "list"):
+        return Command("team", (rest[0].lower(),))
+    return Command("usage", error="Usage: `/tutor team join NAME`, `/tutor team leave` or `/tutor team list`")
+
+
+def _schedule(rest: list[str]) -> Command:
+    if 1 <= len(rest) <= 2:
+        return Command("schedule", tuple(rest))
+    return Command("usage", error="Usage: `/tutor schedule HH:MM [Area/City]`, e.g. `/tutor schedule 09:30 UTC`")

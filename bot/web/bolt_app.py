@@ -1,0 +1,82 @@
+"""The Bolt app factory: our listeners, our error policy, and authorization that never calls Slack on a request."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request import BoltRequest
+
+from bot.config import Settings
+from bot.listeners import register_listeners
+from bot.services.asking import SORRY
+from bot.services.context import Context
+from bot.services.slack_clients import make_web_client, send_to_response_url
+from storage.db import unavailable_reason
+
+log = logging.getLogger(__name__)
+
+
+def create_app(ctx: Context, settings: Settings, *, socket_mode: bool = False) -> App:
+    """An app for HTTP must have the real signing secret; only Socket Mode may go without one."""
+    if not socket_mode and not (settings.signing_secret or "").strip():
+        raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack over HTTP")
+    client = ctx.slack.default
+    if client is None:
+        raise ValueError("SLACK_BOT_TOKEN is required to serve Slack")
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # The token is known; Bolt's default would call auth.test on the first request, on the ack path. Our
+        # listeners skip bot messages themselves, so the bot's own ids are not needed.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=client.token)
+
+    app = App(
+        # A template for the client Bolt builds per request (address, timeout, retry rules); tokens come from
+        # `authorize`.
+        client=make_web_client(None, ctx.slack.api_url),
+        authorize=authorize,
+        signing_secret=settings.signing_secret or "",
+        # HTTP requests are verified on their raw bytes before Bolt sees them (web/request_guard.py); Bolt
+        # checks again, which costs microseconds. Socket Mode needs no signature.
+        request_verification_enabled=not socket_mode,
+        # Listeners store what must not be lost, then ack, and leave every Slack call to the background pool:
+        # running them before the response costs no Slack latency and saves Bolt's thread hop and ack polling.
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("lab2prod.bolt"),
+    )
+    app.error(_on_error(ctx))
+    register_listeners(app, ctx)
+    return app
+
+
+def _on_error(ctx: Context) -> Any:
+    def on_error(error: Exception, request: BoltRequest, body: dict[str, Any]) -> BoltResponse:
+        """A listener failed before it could acknowledge. Say sorry once, in the request's own way; never act on
+        anything but a verified request (unverified ones never get this far)."""
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        kind = body.get("command") or (event or {}).get("type") or body.get("type")
+        reason = unavailable_reason(error)
+        if reason:
+            log.error("the database is %s; %s from %s not handled (%s)", reason, kind, body.get("team_id"), error)
+        else:
+            log.error("unhandled error in %s", kind, exc_info=error)
+        if body.get("type") == "event_callback":
+            # Slack retries an event it did not get a 2xx for: worth it when the database was out of reach.
+            return BoltResponse(status=503 if reason else 200, body="")
+        if body.get("command"):
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": SORRY}),
+                headers={"content-type": "application/json"},
+            )
+        response_url = body.get("response_url")
+        if isinstance(response_url, str) and response_url:
+            message = {"text": SORRY, "response_type": "ephemeral", "replace_original": False}
+            ctx.background.submit(send_to_response_url, response_url, message)
+        return BoltResponse(status=200, body="")
+
+    return on_error

@@ -1,0 +1,93 @@
+"""What a Slack payload must look like before Bolt reads it.
+
+Bolt reads ids out of a payload (team, user, channel, enterprise, authorizations...) assuming Slack's shapes;
+a payload with `"authorizations": [null]` or `"user": 5` makes it raise deep inside, and the request would
+end as a 500 with a traceback. Checked here first, such a payload is a clear 400. Only the fields Bolt and
+our listeners read are checked, wherever they may appear (the top level, `event`, `message`...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ID_HOLDERS = ("enterprise", "team", "user", "channel")  # a string id, or an object with an "id"
+_OBJECTS = ("event", "message", "previous_message", "view", "container", "state", "function_data", "inputs")
+_LISTS_OF_OBJECTS = ("authorizations", "actions", "response_urls")
+_STRINGS = (
+    "type",
+    "subtype",
+    "team_id",
+    "user_id",
+    "channel_id",
+    "enterprise_id",
+    "user_team",
+    "context_team_id",
+    "context_enterprise_id",
+    "api_app_id",
+    "event_id",
+    "command",
+    "response_url",
+    "trigger_id",
+    "callback_id",
+    "action_id",
+    "block_id",
+    "value",
+    "ts",
+    "thread_ts",
+    "message_ts",
+    "channel_type",
+    "bot_id",
+    "tab",
+    "function_execution_id",
+    "bot_access_token",
+)
+_BOOLEANS = ("is_ext_shared_channel", "is_enterprise_install")
+MAX_DEPTH = 4  # how deep the checked fields are looked for (event.message.user...)
+
+
+def shape_problem(body: Any) -> str | None:
+    """None when `body` has Slack's shapes wherever Bolt looks; otherwise what is wrong, for a 400."""
+    if not isinstance(body, dict):
+        return "the payload is not a JSON object"
+    for holder in (body, body.get("event")):  # a command's or a message's text (a button's text is an object)
+        if isinstance(holder, dict) and holder.get("text") is not None and not isinstance(holder["text"], str):
+            return "text must be a string"
+    return _check(body, "", 0)
+
+
+def _check(node: dict[str, Any], where: str, depth: int) -> str | None:
+    for key in _STRINGS:
+        if node.get(key) is not None and not isinstance(node[key], str):
+            return f"{where}{key} must be a string"
+    for key in _BOOLEANS:
+        value = node.get(key)
+        if value is not None and not isinstance(value, bool | str):
+            return f"{where}{key} must be a boolean"
+    for key in _ID_HOLDERS:
+        value = node.get(key)
+        if value is None or isinstance(value, str):
+            continue
+        if not isinstance(value, dict):
+            return f"{where}{key} must be an id or an object"
+        problem = _check(value, f"{where}{key}.", depth + 1) if depth < MAX_DEPTH else None
+        if problem:
+            return problem
+    for key in _OBJECTS:
+        value = node.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return f"{where}{key} must be an object"
+        problem = _check(value, f"{where}{key}.", depth + 1) if depth < MAX_DEPTH else None
+        if problem:
+            return problem
+    for key in _LISTS_OF_OBJECTS:
+        value = node.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            return f"{where}{key} must be a list of objects"
+        for i, item in enumerate(value[:5]):
+            problem = _check(item, f"{where}{key}.{i}.", depth + 1) if depth < MAX_DEPTH else None
+            if problem:
+                return problem
+    return None

@@ -1,0 +1,126 @@
+"""Plain data the repositories hand out: frozen dataclasses, never ORM objects, so nothing above storage
+can lazy-load, mutate or depend on a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    id: int
+    workspace_id: str
+    channel_id: str
+    post_time: str  # HH:MM on the channel's wall clock
+    tz: str
+    weekdays: str  # "mon,tue,wed"
+    close_after_minutes: int
+    weekly_summary: bool
+    last_error: str | None  # why the last post failed, for `channels list`
+    skipped_on: date | None  # a local date given up after a permanent Slack error
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    id: int
+    workspace_id: str
+    channel_id: str
+    local_date: date
+    question_id: str
+    claimed_at: datetime
+    closes_at: datetime
+    message_ts: str | None
+    closed_at: datetime | None
+    revealed_at: datetime | None
+    shown_count: int
+    attempted_at: datetime | None
+    attempts: int
+    summary_due: bool
+    summary_ts: str | None
+    summary_attempted_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """What an answer needs to become a row; also what reading one back gives."""
+
+    workspace_id: str
+    user_id: str
+    question_id: str
+    topic: str
+    difficulty: int
+    choice: frozenset[int]
+    credit: float
+    correct: bool
+    answered_at: datetime
+    post_id: int | None = None
+    channel_id: str | None = None
+    practice: bool = False
+    message_ts: str | None = None
+    correct_order: int | None = None
+
+
+@dataclass(frozen=True)
+class PostResults:
+    total: int
+    per_option: dict[int, int]
+    fastest: list[tuple[str, float]]  # (user id, seconds after posting) of the first correct answers
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Sums of scored answers, from which the scoring rules derive points (storage never computes points)."""
+
+    answers: int = 0
+    correct: int = 0
+    weighted_credit: float = 0.0  # sum of difficulty x credit
+    first: int = 0  # times the first correct answer of a daily post
+    second: int = 0
+    third: int = 0
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    user_id: str
+    facts: Facts
+
+
+@dataclass(frozen=True)
+class TeamFacts:
+    team_pk: int
+    name: str
+    active: int  # members with a scored answer in the period
+    facts: Facts
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    text: str
+    times: int
+    best_confidence: float
+
+
+@dataclass(frozen=True)
+class TopicFeedback:
+    topic: str
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    event_id: str
+    workspace_id: str
+    payload: str
+    attempts: int
