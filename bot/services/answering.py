@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,7 +22,9 @@ from bot.services.context import Context
 from bot.services.posting import topic_title
 from bot.services.slack_clients import send_to_response_url, slack_error
 from bot.tutor import quiz_rules
+from bot.tutor.quiz_rules import Grade
 from bot.tutor.scoring import answer_points
+from content.models import Question
 from storage.db import transaction
 from storage.records import AnswerRecord, PostRecord
 from storage.repos import answers, posts
@@ -85,19 +89,8 @@ def answer_daily(ctx: Context, click: Click) -> Outcome:
         problem = quiz_rules.choice_problem(question, click.chosen)
         if problem:
             return Outcome(problem)
-        result = quiz_rules.grade_question(question, click.chosen)
-        answer = AnswerRecord(
-            workspace_id=click.workspace_id,
-            user_id=click.user_id,
-            question_id=question.id,
-            topic=question.topic,
-            difficulty=question.difficulty,
-            choice=click.chosen,
-            credit=result.credit,
-            correct=result.correct,
-            answered_at=now,
-            post_id=post.id,
-            channel_id=post.channel_id,
+        result, answer = graded(
+            question, click.chosen, click.workspace_id, click.user_id, now, post_id=post.id, channel_id=post.channel_id
         )
         if not answers.add_answer(session, answer):
             first = answers.answer_of(session, post.id, click.user_id)
@@ -112,6 +105,26 @@ def answer_daily(ctx: Context, click: Click) -> Outcome:
     points = answer_points(question.difficulty, result.credit, None)
     blocks = feedback_blocks(question, click.chosen, result, topic_title(ctx, question), points)
     return Outcome(verdict(result), blocks, True, (post, count) if show else None)
+
+
+def graded(
+    question: Question, chosen: frozenset[int], workspace_id: str, user_id: str, at: datetime, **where: Any
+) -> tuple[Grade, AnswerRecord]:
+    """Grade a choice and describe the answer to store: the facts points are later derived from."""
+    result = quiz_rules.grade_question(question, chosen)
+    answer = AnswerRecord(
+        workspace_id=workspace_id,
+        user_id=user_id,
+        question_id=question.id,
+        topic=question.topic,
+        difficulty=question.difficulty,
+        choice=chosen,
+        credit=result.credit,
+        correct=result.correct,
+        answered_at=at,
+        **where,
+    )
+    return result, answer
 
 
 def deliver(ctx: Context, client: WebClient, click: Click, outcome: Outcome) -> None:

@@ -12,6 +12,11 @@ from bot.services.context import Context
 from storage.db import schema_revisions, unavailable_reason
 
 
+def database_trouble(error: BaseException) -> str | None:
+    """'locked', 'read-only', 'full' or 'unavailable' when `error` says the database is out of reach, else None."""
+    return unavailable_reason(error)
+
+
 def readiness(
     ctx: Context, last_tick: Callable[[], float | None] | None, tick_seconds: float
 ) -> tuple[bool, dict[str, Any]]:

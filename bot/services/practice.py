@@ -8,14 +8,13 @@ from slack_sdk import WebClient
 
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import PRACTICE, feedback_blocks, question_blocks, verdict
-from bot.services.answering import Outcome
+from bot.services.answering import Outcome, graded
 from bot.services.context import Context
 from bot.services.posting import topic_title
 from bot.services.slack_clients import send_to_response_url
 from bot.tutor import quiz_rules
 from content.models import Question
 from storage.db import reading, transaction
-from storage.records import AnswerRecord
 from storage.repos import answers, posts
 
 UNREADABLE = "I couldn't read that answer; try `/tutor quiz` again."
@@ -60,20 +59,7 @@ def answer_practice(
     problem = quiz_rules.choice_problem(question, chosen)
     if problem:
         return Outcome(problem)
-    result = quiz_rules.grade_question(question, chosen)
-    answer = AnswerRecord(
-        workspace_id=workspace_id,
-        user_id=user_id,
-        question_id=question.id,
-        topic=question.topic,
-        difficulty=question.difficulty,
-        choice=chosen,
-        credit=result.credit,
-        correct=result.correct,
-        answered_at=ctx.clock(),
-        practice=True,
-        message_ts=message_ts,
-    )
+    result, answer = graded(question, chosen, workspace_id, user_id, ctx.clock(), practice=True, message_ts=message_ts)
     with transaction(ctx.sessions) as session:
         answers.add_answer(session, answer)
     return Outcome(verdict(result), feedback_blocks(question, chosen, result, topic_title(ctx, question)), True)

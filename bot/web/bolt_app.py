@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.listeners import register_listeners
 from bot.services.asking import SORRY
 from bot.services.context import Context
+from bot.services.health import database_trouble
 from bot.services.slack_clients import make_web_client, send_to_response_url
-from storage.db import unavailable_reason
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _on_error(ctx: Context) -> Any:
         anything but a verified request (unverified ones never get this far)."""
         event = body.get("event") if isinstance(body.get("event"), dict) else {}
         kind = body.get("command") or (event or {}).get("type") or body.get("type")
-        reason = unavailable_reason(error)
+        reason = database_trouble(error)
         if reason:
             log.error("the database is %s; %s from %s not handled (%s)", reason, kind, body.get("team_id"), error)
         else:

@@ -62,32 +62,23 @@ def _check(node: dict[str, Any], where: str, depth: int) -> str | None:
         value = node.get(key)
         if value is not None and not isinstance(value, bool | str):
             return f"{where}{key} must be a boolean"
-    for key in _ID_HOLDERS:
+    children: list[tuple[str, dict[str, Any]]] = []
+    for key in (*_ID_HOLDERS, *_OBJECTS):
         value = node.get(key)
-        if value is None or isinstance(value, str):
+        if value is None or (key in _ID_HOLDERS and isinstance(value, str)):
             continue
         if not isinstance(value, dict):
-            return f"{where}{key} must be an id or an object"
-        problem = _check(value, f"{where}{key}.", depth + 1) if depth < MAX_DEPTH else None
-        if problem:
-            return problem
-    for key in _OBJECTS:
-        value = node.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            return f"{where}{key} must be an object"
-        problem = _check(value, f"{where}{key}.", depth + 1) if depth < MAX_DEPTH else None
-        if problem:
-            return problem
+            return f"{where}{key} must be {'an id or ' if key in _ID_HOLDERS else ''}an object"
+        children.append((f"{where}{key}.", value))
     for key in _LISTS_OF_OBJECTS:
         value = node.get(key)
         if value is None:
             continue
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             return f"{where}{key} must be a list of objects"
-        for i, item in enumerate(value[:5]):
-            problem = _check(item, f"{where}{key}.{i}.", depth + 1) if depth < MAX_DEPTH else None
-            if problem:
-                return problem
+        children += [(f"{where}{key}.{i}.", item) for i, item in enumerate(value[:5])]
+    for path, child in children if depth < MAX_DEPTH else ():
+        problem = _check(child, path, depth + 1)
+        if problem:
+            return problem
     return None

@@ -16,11 +16,11 @@ from bot.config import Settings
 from bot.services.background import Background
 from bot.services.context import Context, build_context
 from bot.services.health import readiness
+from bot.services.maintenance import upgrade
 from bot.services.scheduler import Scheduler
 from bot.services.slack_clients import SlackClients
 from bot.web.bolt_app import create_app
 from content.loader import ContentError
-from storage.db import upgrade
 
 log = logging.getLogger("lab2prod.serve")
 SHUTDOWN_SECONDS = 20.0
