@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 SIGNING_SECRET = "test-signing-secret"
 
 
-def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+def sign(body: str, timestamp: int | str, secret: str = SIGNING_SECRET) -> str:
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return f"v0={digest}"
 
@@ -39,7 +39,7 @@ class SlackSender:
         body: str,
         content_type: str,
         *,
-        timestamp: int | None = None,
+        timestamp: int | str | None = None,
         signature: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks.kit import Block, actions, button, context, divider, escape, header, mrkdwn, plain, section
+from bot.blocks.kit import Block, actions, button, context, divider, header, mrkdwn, plain, section
 from bot.tutor.matcher import Band, Match
 from content.loader import Bank
 from content.models import Topic
@@ -123,7 +123,5 @@ def reply_for_match(bank: Bank, match: Match) -> Reply:
             f"Did you mean {', '.join(t.title for t in suggestions)}?",
             did_you_mean_blocks(match.question, suggestions),
         )
-    return Reply(
-        f"I don't know that one: {escape(match.question[:200])}",
-        unknown_blocks(match.question, list(bank.topics.values())),
-    )
+    # The notification text never echoes the question: what a person typed is shown only as plain_text.
+    return Reply("I don't know that one.", unknown_blocks(match.question, list(bank.topics.values())))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
@@ -11,9 +12,22 @@ MAX_BUTTON_TEXT = 75
 MAX_HEADER_TEXT = 150
 
 
-def escape(text: str) -> str:
-    """Escape Slack's control characters so echoed text cannot ping (<!channel>, <@U1>) or link."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Slack's mrkdwn has no escape for its formatting characters. A date token whose format is invalid shows its
+# fallback text as is, unformatted (the technique jsx-slack documents), so each one is wrapped in one.
+_FORMATTING = re.compile(r"[*_~`]")
+
+
+def entities(text: str) -> str:
+    """Our own validated text inside mrkdwn: only Slack's three control characters need escaping."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """A name or anything a person typed, made safe to show inside mrkdwn: it cannot ping (<!channel>, <@U1>),
+    link, break onto a new line (a forged row), or turn bold, italic, struck or code."""
+    text = entities(_CONTROL.sub(" ", text))
+    return _FORMATTING.sub(lambda m: f"<!date^0^{{_}}|{m.group()}>", text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -22,7 +36,8 @@ def clip(text: str, limit: int) -> str:
 
 def plain(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
     # plain_text is never parsed for mentions or formatting: the safe way to echo what a person typed.
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    # Control characters (a NUL, a bare CR) are dropped: Slack would show them as boxes or refuse the block.
+    return {"type": "plain_text", "text": clip(_CONTROL.sub(" ", text).strip(), limit) or " ", "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
@@ -31,6 +46,21 @@ def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
 
 def section(text: str) -> Block:
     return {"type": "section", "text": mrkdwn(text)}
+
+
+def sections(lines: list[str], limit: int = MAX_SECTION_TEXT) -> list[Block]:
+    """Lines packed into as few sections as fit Slack's limit, never cutting a line (and its markup) in two."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        line = clip(line, limit)
+        if chunk and len("\n".join([*chunk, line])) > limit:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
 
 
 def header(text: str) -> Block:

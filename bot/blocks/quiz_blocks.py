@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.blocks.answer_blocks import TOPIC_ACTION
-from bot.blocks.kit import Block, actions, button, context, escape, header, mrkdwn, section
+from bot.blocks.kit import Block, actions, button, context, entities, header, mrkdwn, plain, section
 from bot.tutor.quiz_rules import Grade
 from content.models import Question
 
@@ -14,7 +14,7 @@ DAILY, PRACTICE = "quiz", "practice"  # action id prefixes: a daily post, or a p
 
 
 def _options_text(question: Question) -> str:
-    return "\n".join(f"*{LETTERS[i]}.* {escape(o.text)}" for i, o in enumerate(question.options))
+    return "\n".join(f"*{LETTERS[i]}.* {entities(o.text)}" for i, o in enumerate(question.options))
 
 
 def question_blocks(question: Question, topic_title: str, *, prefix: str, ref: str, status: str) -> list[Block]:
@@ -22,7 +22,7 @@ def question_blocks(question: Question, topic_title: str, *, prefix: str, ref: s
     kind_hint = {"single": "Pick one.", "multi": "Select all that apply, then Submit.", "true_false": "True or false?"}
     blocks: list[Block] = [
         header(f"{'Daily quiz' if prefix == DAILY else 'Practice'}: {topic_title}"),
-        section(escape(question.prompt)),
+        section(entities(question.prompt)),
     ]
     if question.kind == "true_false":
         blocks.append(
@@ -43,7 +43,7 @@ def question_blocks(question: Question, topic_title: str, *, prefix: str, ref: s
         boxes = {
             "type": "checkboxes",
             "action_id": f"{prefix}_boxes",
-            "options": [{"text": mrkdwn(escape(o.text), 75), "value": str(i)} for i, o in enumerate(question.options)],
+            "options": [{"text": plain(o.text, 75), "value": str(i)} for i, o in enumerate(question.options)],
         }
         blocks.append(
             actions(boxes, button("Submit", f"{prefix}_submit", ref, style="primary"), block_id=f"{prefix}:{ref}")
@@ -77,7 +77,7 @@ def feedback_blocks(
     for i, option in enumerate(question.options):
         tick = ":white_check_mark:" if option.correct else ":heavy_multiplication_x:"
         you = " _(your pick)_" if i in chosen else ""
-        lines.append(f"{tick} *{_label(question, i)}*{you}: {escape(option.why)}")
+        lines.append(f"{tick} *{_label(question, i)}*{you}: {entities(option.why)}")
     return [
         section(f"{mark} *{verdict(result)}*{earned} The answer: *{right}*."),
         section("\n".join(lines)),
@@ -87,7 +87,7 @@ def feedback_blocks(
 
 def _label(question: Question, index: int) -> str:
     text = question.options[index].text
-    return escape(text) if question.kind == "true_false" else f"{LETTERS[index]}. {escape(text)}"
+    return entities(text) if question.kind == "true_false" else f"{LETTERS[index]}. {entities(text)}"
 
 
 def revealed_blocks(
@@ -108,7 +108,7 @@ def revealed_blocks(
     right = ", ".join(_label(question, i) for i in sorted(question.correct_indexes))
     return [
         header(f"Daily quiz (closed): {topic_title}"),
-        section(escape(question.prompt)),
+        section(entities(question.prompt)),
         section(f"*Answer:* {right}"),
         section("\n".join(rows)),
         context(mrkdwn(f"{total} answer{'s' if total != 1 else ''} · fastest correct: {quick}")),

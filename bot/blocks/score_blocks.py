@@ -6,11 +6,25 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.blocks.kit import Block, actions, button, context, divider, escape, header, mrkdwn, section
+from bot.blocks.kit import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    entities,
+    escape,
+    header,
+    mrkdwn,
+    section,
+    sections,
+)
 from bot.tutor.scoring import bar, mastery
 from bot.tutor.standings import Board, Row, Stats
 
 MAX_HOME_BLOCKS = 100
+MAX_NAME = 40  # characters of a display name shown on a board
 PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
 MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 HOME_PRACTICE, HOME_LEADERBOARD = "home_practice", "home_leaderboard"
@@ -24,7 +38,8 @@ def board_lines(board: Board) -> list[str]:
     def line(row: Row) -> str:
         badge = MEDALS.get(row.rank, f"`{row.rank:>2}.`")
         extra = f"{row.active} active" if board.teams else f"streak {row.streak}"
-        return f"{badge} *{escape(row.name)}*  {row.points:.0f} pts · {_pct(row.accuracy)} right · {extra}"
+        name = escape(clip(row.name, MAX_NAME))
+        return f"{badge} *{name}*  {row.points:.0f} pts · {_pct(row.accuracy)} right · {extra}"
 
     lines = [line(r) for r in board.rows]
     if board.you:
@@ -36,7 +51,7 @@ def leaderboard_blocks(board: Board) -> list[Block]:
     who = "Teams" if board.teams else "People"
     blocks: list[Block] = [header(f"{who}: {PERIOD_TITLES[board.period]}")]
     lines = board_lines(board)
-    blocks.append(section("\n".join(lines) if lines else "No scored answers yet in this period. Be the first!"))
+    blocks += sections(lines) if lines else [section("No scored answers yet in this period. Be the first!")]
     note = f"Weeks and months in {board.tz}."
     if board.teams:
         note += " Team points are per active member (at least 3), so size alone does not win."
@@ -47,7 +62,7 @@ def leaderboard_blocks(board: Board) -> list[Block]:
 def weekly_summary_blocks(board: Board, week_of: date) -> list[Block]:
     return [
         header(f"Quiz leaderboard: week of {week_of:%d %b}"),
-        section("\n".join(board_lines(board))),
+        *sections(board_lines(board)),
         context(mrkdwn("A new week starts now. `/tutor leaderboard` shows the live standings.")),
     ]
 
@@ -86,9 +101,7 @@ def home_view(stats: Stats, topic_titles: Mapping[str, str]) -> dict[str, Any]:
     for topic_id, title in topic_titles.items():
         right, total = stats.mastery.get(topic_id, (0, 0))
         shown = f"{right}/{total}" if total else "not tried"
-        lines.append(f"`{bar(mastery(right, total))}` {escape(title)} · {shown}")
-    # One section holds up to 3,000 characters; split so each block stays well inside Slack's limits.
-    for start in range(0, len(lines), 9):
-        blocks.append(section("\n".join(lines[start : start + 9])))
+        lines.append(f"`{bar(mastery(right, total))}` {entities(title)} · {shown}")
+    blocks += sections(lines)
     blocks.append(context(mrkdwn("Ask me anything in a DM, or type `/tutor help`.")))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 
 from slack_sdk import WebClient
 
@@ -15,12 +17,18 @@ from bot.tutor.schedule_rules import period_start
 from storage.db import reading
 from storage.repos import people
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's CSV injection advice: a cell a spreadsheet could read as a formula or a command starts with one of
+# these, possibly after spaces or control characters, possibly in a fullwidth form (NFKC folds those).
+FORMULA_STARTS = frozenset("=+-@;|\t\r\n")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def csv_cell(text: str) -> str:
-    """Spreadsheets run a cell starting with = + - @ as a formula; a display name must stay text."""
-    return "'" + text if text[:1] in FORMULA_STARTS else text
+    """A display name or team name as a cell that stays text: never a formula, never a second row."""
+    flat = _CONTROL.sub(" ", text)  # a bare CR or LF would split the row in some readers
+    first = unicodedata.normalize("NFKC", flat.lstrip())[:1]
+    leading_space = flat[:1].isspace() or flat[:1] == "\u00a0"
+    return "'" + flat if first in FORMULA_STARTS or leading_space else flat
 
 
 def export_csv(ctx: Context, client: WebClient | None, workspace_id: str, period: str = "all") -> str:
