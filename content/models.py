@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^\d{3}_[0-9a-f]{16}$")]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s/]+\.[^\s]+$", max_length=300)]
 
 
 class Strict(BaseModel):
@@ -18,6 +19,13 @@ class Strict(BaseModel):
 class Contrast(Strict):
     research: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
     production: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+class Reading(Strict):
+    """A page the source articles point to for going further."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    url: Url
 
 
 class Topic(Strict):
@@ -32,6 +40,7 @@ class Topic(Strict):
     example: Line
     related: list[TopicId] = Field(default_factory=list)
     sources: list[SourceId] = Field(min_length=1)
+    further_reading: list[Reading] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _related_are_other_distinct_topics(self) -> Topic:
@@ -40,6 +49,9 @@ class Topic(Strict):
         if len(set(self.related)) != len(self.related):
             # each related topic becomes a button, and Slack rejects two buttons with one action_id
             raise ValueError(f"topic {self.id!r} lists a related topic twice")
+        urls = [r.url for r in self.further_reading]
+        if len(set(urls)) != len(urls):
+            raise ValueError(f"topic {self.id!r} lists a further-reading link twice")
         return self
 
 
