@@ -12,7 +12,9 @@ How accuracy is counted:
   right one earns 1/k (a fair coin among them). Chance is the mean of 1/number-of-options.
 - multi: every option is one call (tick or leave); an option the rule cannot call earns 1/2. Accuracy is
   the share of option calls that are right, over all multi-select options. Chance is 50%.
-- true_false: the statement is the prompt; a rule says True, False or abstains (1/2). Chance is 50%.
+- true_false: the statement is the prompt; a rule says True, False or abstains (1/2). A word cue speaks
+  only when the statement has it (the issue's rule: absolute means false, hedged means true, neither is a
+  coin flip); length splits at the median statement. Chance is 50%.
 
 Pure: no I/O, no global state; the CLI and the tests print what they need.
 """
@@ -34,7 +36,8 @@ DEFAULT_MAX_LIFT_POINTS = 10.0
 # Words that make a claim sweeping. Phrases are matched as runs of words.
 ABSOLUTE_WORDS = frozenset(
     """
-    always never only none all every everything everyone everybody nothing nobody no whatever forever
+    always never only none all every everything everyone everybody anyone anything nothing nobody nowhere no
+    whatever forever
     entirely completely totally fully wholly purely solely absolutely certainly definitely invariably
     guaranteed guarantee guarantees impossible must cannot can't any
     """.split()
@@ -155,6 +158,14 @@ _FEATURES: dict[str, tuple[str, str, str]] = {
     "overlap": ("most words shared with the prompt", "fewest words shared with the prompt", "high"),
     "convergence": ("most words shared with other options", "fewest words shared with other options", "high"),
 }
+# True/false rules read the statement alone; a count cue decides only when the statement has it.
+_TF_NAMES: dict[str, tuple[str, str, str]] = {
+    "absolute": ("true when it has absolute words", "false when it has absolute words", "low"),
+    "hedged": ("true when it has hedged words", "false when it has hedged words", "high"),
+    "hedged_minus_absolute": ("true when more hedged than absolute", "true when more absolute than hedged", "high"),
+    "negation": ("true when it has a negation", "false when it has a negation", "low"),
+    "length": ("true when longer than the median statement", "true when shorter than the median statement", "high"),
+}
 _COUNT_FEATURES = frozenset({"absolute", "hedged", "hedged_minus_absolute", "negation"})
 _TF_FEATURES = ("absolute", "hedged", "hedged_minus_absolute", "negation", "length")
 
@@ -235,7 +246,8 @@ def _tf_call(item: _Item, feature: str, prefer: Direction, median_length: float)
     elif feature == "hedged_minus_absolute":
         level = 1 if value > 0 else -1 if value < 0 else 0
     else:
-        level = 1 if value > 0 else -1
+        # A count cue speaks only when present ("absolute, so false"); a statement without it is a coin flip.
+        return (1 if prefer == "high" else -1) if value > 0 else 0
     return level if prefer == "high" else -level
 
 
@@ -307,10 +319,10 @@ class CueReport:
 def _rules_for(kind: str) -> list[tuple[str, str | None, Direction | None]]:
     """(rule name, feature, direction). Feature None: a base rate (with a direction) or the combined solver."""
     features = _TF_FEATURES if kind == "true_false" else tuple(_FEATURES)
-    frame = {"single": "pick the option with {}", "multi": "tick options with {}", "true_false": "true when {}"}[kind]
+    frame = {"single": "pick the option with {}", "multi": "tick options with {}", "true_false": "{}"}[kind]
     rules: list[tuple[str, str | None, Direction | None]] = []
     for feature in features:
-        high, low, _ = _FEATURES[feature]
+        high, low, _ = _FEATURES[feature] if kind != "true_false" else _TF_NAMES[feature]
         rules += [(frame.format(high), feature, "high"), (frame.format(low), feature, "low")]
         if kind == "single":
             rules += [(f"drop the option with {high}", feature, "not_high")]
@@ -323,16 +335,16 @@ def _rules_for(kind: str) -> list[tuple[str, str | None, Direction | None]]:
     return rules
 
 
-def _score(kind: str, questions: Sequence[Question]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Every rule's accuracy, and per rule the questions it fully solves with their credit."""
+def _score(kind: str, questions: Sequence[Question]) -> tuple[dict[str, float], dict[str, set[str]]]:
+    """Every rule's accuracy, and per rule the questions it answers in full (no coin flips involved)."""
     items = {q.id: _items(q) for q in questions}
     median_length = statistics.median(items[q.id][0].length for q in questions) if kind == "true_false" else 0.0
     accuracy: dict[str, float] = {}
-    solved: dict[str, dict[str, float]] = {}
+    solved: dict[str, set[str]] = {}
     for name, feature, prefer in _rules_for(kind):
         base_rate = feature is None and prefer is not None  # not a cue of any one question
         total = count = 0.0
-        solved[name] = {}
+        solved[name] = set()
         for q in questions:
             its = items[q.id]
             if kind == "single":
@@ -355,7 +367,7 @@ def _score(kind: str, questions: Sequence[Question]) -> tuple[dict[str, float], 
                 credit, n = _tf_credit(q, call), 1
             total, count = total + credit, count + n
             if credit == n and not base_rate:
-                solved[name][q.id] = credit
+                solved[name].add(q.id)
         accuracy[name] = total / count if count else 0.0
     return accuracy, solved
 

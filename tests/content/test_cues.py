@@ -110,5 +110,5 @@ def test_the_issue_rules_are_among_the_solver_rules():
     report = cue_report(leaky_bank())
     assert report.by_kind["single"].by_rule["pick the option with fewest absolute words"] == 1.0
     assert report.by_kind["multi"].by_rule["tick options with fewest absolute words"] == 1.0
-    assert report.by_kind["true_false"].by_rule["true when fewest absolute words"] == 1.0
+    assert report.by_kind["true_false"].by_rule["false when it has absolute words"] == 0.75
 
