@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from content.cues import KINDS, absolute_count, cue_report, hedged_count
+from content.cues import DEFAULT_MAX_LIFT_POINTS, KINDS, absolute_count, cue_report, hedged_count
+from content.loader import load_bank
 from content.models import Option, Question
 
 # Made-up nouns of equal length, so only the style word changes an option's length.
@@ -19,6 +20,7 @@ def question(qid: str, kind: str, prompt: str, options: list[tuple[str, bool]]) 
     return Question(
         id=qid,
         topic="drift",
+        idea=f"idea {qid}",
         kind=kind,  # type: ignore[arg-type]
         difficulty=1,
         prompt=prompt,
@@ -112,3 +114,12 @@ def test_the_issue_rules_are_among_the_solver_rules():
     assert report.by_kind["multi"].by_rule["tick options with fewest absolute words"] == 1.0
     assert report.by_kind["true_false"].by_rule["false when it has absolute words"] == 0.75
 
+
+def test_the_shipped_bank_gives_nothing_away():
+    report = cue_report(load_bank().questions)
+    print("\n" + "\n".join(report.lines()))
+    print("most cue-prone questions:", ", ".join(f"{qid} ({cue})" for qid, cue in report.leaks[:5]))
+    assert set(report.by_kind) == set(KINDS)
+    for kind, lift in report.by_kind.items():
+        assert lift.lift_points <= DEFAULT_MAX_LIFT_POINTS, report.problems()[0] if report.problems() else kind
+    assert report.problems() == []
