@@ -10,7 +10,22 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content.cues import DEFAULT_MAX_LIFT_POINTS, CueReport, cue_report
 from content.models import Question, QuizFile, Topic, TopicFile
+
+# `content check` also asks how far wording alone answers the quiz: cue_report(bank.questions), then
+# report.lines() to print the lift per kind and report.problems(DEFAULT_MAX_LIFT_POINTS) to fail on leaks.
+__all__ = [
+    "DEFAULT_MAX_LIFT_POINTS",
+    "Bank",
+    "ContentError",
+    "CueReport",
+    "cue_report",
+    "load_bank",
+    "load_questions",
+    "load_topics",
+    "summary",
+]
 
 CONTENT_DIR = Path(__file__).resolve().parent
 TOPICS_FILE = "topics.yaml"
@@ -116,9 +131,17 @@ def load_questions(path: Path, topic_ids: set[str]) -> tuple[list[Question], lis
     if parsed is None:
         return [], problems
     problems += _duplicates(path, node, "questions", [q.id for q in parsed.questions])
+    ideas: dict[tuple[str, str], str] = {}
     for i, question in enumerate(parsed.questions):
         if topic_ids and question.topic not in topic_ids:
             problems.append(f"{path}:{_line_of(node, ('questions', i, 'topic'))}: unknown topic {question.topic!r}")
+        key = (question.topic, " ".join(question.idea.casefold().split()))
+        if key in ideas:
+            problems.append(
+                f"{path}:{_line_of(node, ('questions', i, 'idea'))}: idea {question.idea!r} is already tested by"
+                f" {ideas[key]!r} in topic {question.topic!r}"
+            )
+        ideas.setdefault(key, question.id)
     return list(parsed.questions), problems
 
 

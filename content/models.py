@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^\d{3}_[0-9a-f]{16}$")]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s/]+\.[^\s]+$", max_length=300)]
 
 
 class Strict(BaseModel):
@@ -18,6 +19,13 @@ class Strict(BaseModel):
 class Contrast(Strict):
     research: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
     production: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+class Reading(Strict):
+    """A page the source articles point to for going further."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    url: Url
 
 
 class Topic(Strict):
@@ -32,6 +40,7 @@ class Topic(Strict):
     example: Line
     related: list[TopicId] = Field(default_factory=list)
     sources: list[SourceId] = Field(min_length=1)
+    further_reading: list[Reading] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _related_are_other_distinct_topics(self) -> Topic:
@@ -40,6 +49,9 @@ class Topic(Strict):
         if len(set(self.related)) != len(self.related):
             # each related topic becomes a button, and Slack rejects two buttons with one action_id
             raise ValueError(f"topic {self.id!r} lists a related topic twice")
+        urls = [r.url for r in self.further_reading]
+        if len(set(urls)) != len(urls):
+            raise ValueError(f"topic {self.id!r} lists a further-reading link twice")
         return self
 
 
@@ -56,6 +68,10 @@ QuizKind = Literal["single", "multi", "true_false"]
 class Question(Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
     topic: TopicId
+    # What the question tests, in a few words; no two questions of a topic test the same idea (the loader checks).
+    # Required: the check sits with the kind rules below instead of being a missing-field error, so a question
+    # without an idea still gets its other problems reported in the same pass.
+    idea: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] = ""
     kind: QuizKind
     difficulty: Literal[1, 2, 3]
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -72,16 +88,21 @@ class Question(Strict):
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Question:
+        problems = []
         n, right = len(self.options), sum(o.correct for o in self.options)
         if self.kind == "single" and not (2 <= n <= 5 and right == 1):
-            raise ValueError(f"single needs 2-5 options with exactly one correct (has {n}, {right} correct)")
+            problems.append(f"single needs 2-5 options with exactly one correct (has {n}, {right} correct)")
         if self.kind == "multi" and not (3 <= n <= 6 and 1 <= right < n):
             # At least one wrong option, so ticking every box can never be the right answer.
-            raise ValueError(f"multi needs 3-6 options, at least one right and one wrong (has {n}, {right} correct)")
+            problems.append(f"multi needs 3-6 options, at least one right and one wrong (has {n}, {right} correct)")
         if self.kind == "true_false" and not (
             [o.text for o in self.options] == ["True", "False"] and right == 1
         ):
-            raise ValueError('true_false needs exactly the options "True" then "False", one of them correct')
+            problems.append('true_false needs exactly the options "True" then "False", one of them correct')
+        if len(self.idea) < 3:
+            problems.append("idea is required: say in a few words what the question tests")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
