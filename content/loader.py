@@ -10,22 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from content.cues import DEFAULT_MAX_LIFT_POINTS, CueReport, cue_report
 from content.models import Question, QuizFile, Topic, TopicFile
-
-# `content check` also asks how far wording alone answers the quiz: cue_report(bank.questions), then
-# report.lines() to print the lift per kind and report.problems(DEFAULT_MAX_LIFT_POINTS) to fail on leaks.
-__all__ = [
-    "DEFAULT_MAX_LIFT_POINTS",
-    "Bank",
-    "ContentError",
-    "CueReport",
-    "cue_report",
-    "load_bank",
-    "load_questions",
-    "load_topics",
-    "summary",
-]
 
 CONTENT_DIR = Path(__file__).resolve().parent
 TOPICS_FILE = "topics.yaml"

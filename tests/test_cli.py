@@ -312,3 +312,32 @@ def test_content_gaps_lists_unanswered_questions_and_unhelpful_topics(tmp_path):
     assert "1x  prod stuff" in lines[2]
     assert "drift" not in out.split("Least helpful")[0]  # answered questions are not gaps
     assert "cost" in out.split("Least helpful")[1] and "drift" not in out.split("Least helpful")[1]
+
+
+def test_content_check_prints_the_cue_solvers_lift_and_fails_on_a_leaky_quiz(tmp_path):
+    shipped = run("content", "check")
+    assert shipped.returncode == 0
+    lifts = [line for line in shipped.stdout.splitlines() if "chance" in line]
+    assert [line.split()[0] for line in lifts] == ["single", "multi", "true_false"]
+    assert all(float(line.split("chance")[1].split()[0]) <= 10 for line in lifts)
+    # Every wrong option says "always" or "never", every right one hedges: wording alone gives it away.
+    questions = []
+    for n in range(12):
+        questions.append(
+            f"""  - id: leak-{n:02d}
+    topic: drift
+    idea: leak {n}
+    kind: single
+    difficulty: 1
+    prompt: Question number {n} about drift?
+    options:
+      - {{text: It always stays the same in case {n}, correct: false, why: "wrong"}}
+      - {{text: It may often change over time in case {n}, correct: true, why: "right"}}
+      - {{text: It never changes at all in case {n}, correct: false, why: "wrong"}}
+    sources: [003_6aedeafa16eeaa59]
+"""
+        )
+    (tmp_path / "quiz.yaml").write_text("questions:\n" + "".join(questions))
+    leaky = run("content", "check", str(tmp_path / "quiz.yaml"))
+    assert leaky.returncode == 1
+    assert "single" in leaky.stderr and "leak-" in leaky.stderr

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks.kit import Block, actions, button, context, divider, header, mrkdwn, plain, section
+from bot.blocks.kit import Block, actions, button, context, divider, entities, header, mrkdwn, plain, section
 from bot.tutor.matcher import Band, Match
 from content.loader import Bank
 from content.models import Topic
@@ -38,6 +38,9 @@ def answer_blocks(topic: Topic, related: Sequence[Topic], asked: str | None = No
         section("\n".join(f"• {point}" for point in topic.key_points)),
         context(mrkdwn(f"*Example:* {topic.example}", 2000)),
     ]
+    if topic.further_reading:
+        links = " · ".join(f"<{r.url}|{entities(r.title)}>" for r in topic.further_reading)
+        blocks.append(context(mrkdwn(f"*Further reading:* {links}", 2000)))
     if related:
         blocks.append(context(mrkdwn("*Related topics*")))
         blocks.append(actions(*(topic_button(t) for t in related), block_id="related"))
@@ -102,7 +105,7 @@ def related_topics(topic: Topic, topics: Mapping[str, Topic]) -> list[Topic]:
 
 @dataclass(frozen=True)
 class Reply:
-    text: str  # notification fallback; mrkdwn, so anything echoed is escaped
+    text: str  # notification fallback: never echoes what a person typed
     blocks: list[Block]
 
 

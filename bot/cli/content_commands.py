@@ -10,6 +10,7 @@ from typing import Any
 from bot.cli.runtime import context
 from bot.logs import clean
 from bot.services import maintenance
+from content.cues import cue_report
 from content.loader import ContentError, load_bank, summary
 
 
@@ -33,6 +34,16 @@ def check_command(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    # Can the quiz be passed on wording alone? A cue-only solver, per kind, against chance.
+    cues = cue_report(bank.questions)
+    for line in cues.lines():
+        print(line)
+    leaks = cues.problems()
+    if leaks:
+        for problem in leaks:
+            print(problem, file=sys.stderr)
+        print(f"{len(leaks)} kind(s) of question can be answered from wording alone", file=sys.stderr)
         return 1
     print(f"ok: {summary(bank)}")
     return 0

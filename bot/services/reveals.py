@@ -83,6 +83,8 @@ def refresh_counts(ctx: Context) -> int:
 
 
 def show_count(ctx: Context, client: WebClient, post: PostRecord, count: int) -> int:
+    if post.question_id not in ctx.bank.questions_by_id:
+        return 0  # its question left the bank while the post was open: the reveal shows what it can
     with reading(ctx.sessions) as session:
         channel = schedules.get_channel(session, post.workspace_id, post.channel_id)
     try:
