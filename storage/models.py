@@ -72,7 +72,8 @@ class QuizChannel(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(String(64))  # why the last post failed, for `channels list`
     skipped_on: Mapped[date | None] = mapped_column(Date)  # a local date given up after a permanent error
-    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_quiz_channel"),)
+    # One schedule per channel id, whichever workspace set it: a Slack Connect channel has one id everywhere.
+    __table_args__ = (UniqueConstraint("channel_id", name="uq_quiz_channel"),)
 
 
 class QuizPost(Base):
@@ -100,7 +101,7 @@ class QuizPost(Base):
     summary_ts: Mapped[str | None] = mapped_column(String(32))
     summary_attempted_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (
-        UniqueConstraint("workspace_id", "channel_id", "local_date", name="uq_post_per_channel_day"),
+        UniqueConstraint("channel_id", "local_date", name="uq_post_per_channel_day"),
         Index("ix_posts_open", "closed_at", "closes_at"),
     )
 
@@ -160,6 +161,16 @@ class ScoreTotal(Base):
     first: Mapped[int] = mapped_column(Integer, default=0)  # times the first correct answer of a post
     second: Mapped[int] = mapped_column(Integer, default=0)
     third: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Workspace(Base):
+    """A workspace the app is (or was) installed in: when it left decides when its data is purged."""
+
+    __tablename__ = "workspaces"
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    installed_at: Mapped[datetime] = mapped_column(DateTime)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Team(Base):

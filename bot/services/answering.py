@@ -72,7 +72,7 @@ def answer_daily(ctx: Context, click: Click) -> Outcome:
     with transaction(ctx.sessions) as session:
         # Locked: a close running now either sees this answer (its bonus, the results) or happens first.
         post = posts.get_post(session, click.post_id or 0, lock=True)
-        if post is None or post.workspace_id != click.workspace_id:
+        if post is None:
             return Outcome("I can't find that quiz any more. Try `/tutor quiz` for a practice question.")
         if click.channel_id != post.channel_id or (post.message_ts and click.message_ts != post.message_ts):
             log.warning("click for post %s came from %s/%s", post.id, click.channel_id, click.message_ts)
@@ -89,8 +89,10 @@ def answer_daily(ctx: Context, click: Click) -> Outcome:
         problem = quiz_rules.choice_problem(question, click.chosen)
         if problem:
             return Outcome(problem)
+        # Scored in the post's own workspace, whichever workspace the person clicks from (a Slack Connect
+        # channel): one answer per person and post, on the boards of the workspace that runs the quiz there.
         result, answer = graded(
-            question, click.chosen, click.workspace_id, click.user_id, now, post_id=post.id, channel_id=post.channel_id
+            question, click.chosen, post.workspace_id, click.user_id, now, post_id=post.id, channel_id=post.channel_id
         )
         if not answers.add_answer(session, answer):
             first = answers.answer_of(session, post.id, click.user_id)

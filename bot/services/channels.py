@@ -126,7 +126,7 @@ def _schedule_from_slack(ctx: Context, client: WebClient, request: ScheduleReque
         reply("Only workspace admins or the channel's creator can set this channel's quiz time.")
         return
     with reading(ctx.sessions) as session:
-        existing = schedules.get_channel(session, request.workspace_id, request.channel_id)
+        existing = schedules.get_channel(session, request.channel_id)
     # Only what was typed changes: the weekdays, open time and (unless given) time zone stay as they were.
     tz_name = request.tz_name or (existing.tz if existing else None) or (profile or {}).get("tz") or "UTC"
     try:

@@ -44,7 +44,7 @@ def channel_tz(ctx: Context, workspace_id: str, channel_id: str | None) -> ZoneI
     """Weeks and months follow the quiz channel's time zone; elsewhere UTC."""
     if channel_id:
         with reading(ctx.sessions) as session:
-            channel = schedules.get_channel(session, workspace_id, channel_id)
+            channel = schedules.get_channel(session, channel_id)
         if channel:
             return ZoneInfo(channel.tz)
     return ZoneInfo("UTC")

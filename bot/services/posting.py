@@ -133,12 +133,12 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
     if channel.skipped_on == day:
         return f"skipped today: Slack said {channel.last_error}"
     with transaction(ctx.sessions) as session:
-        existing = posts.post_on(session, channel.workspace_id, channel.channel_id, day)
+        existing = posts.post_on(session, channel.channel_id, day)
         if existing is not None:
             if existing.message_ts is None:
                 return f"today's quiz ({day}) was sent; waiting for Slack to confirm it"
             return f"already has the quiz for {day}"
-        usage, recent = posts.question_usage(session, channel.workspace_id, channel.channel_id)
+        usage, recent = posts.question_usage(session, channel.channel_id)
         by_id = ctx.bank.questions_by_id
         question = quiz_rules.next_question(
             ctx.bank.questions, usage, [by_id[q].difficulty for q in recent if q in by_id], f"{channel.id}:{day}"
@@ -151,8 +151,7 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
             question_id=question.id,
             at=now,
             closes_at=now + timedelta(minutes=channel.close_after_minutes),
-            summary_due=channel.weekly_summary
-            and posts.first_post_of_week(session, channel.workspace_id, channel.channel_id, day),
+            summary_due=channel.weekly_summary and posts.first_post_of_week(session, channel.channel_id, day),
         )
     if post is None:
         return "another poster got there first"
@@ -198,7 +197,7 @@ def resolve_unsure(ctx: Context) -> list[str]:
         with transaction(ctx.sessions) as session:
             if not posts.take_retry(session, post.id, post.attempted_at, now):
                 continue  # another poller is on it
-            channel = schedules.get_channel(session, post.workspace_id, post.channel_id)
+            channel = schedules.get_channel(session, post.channel_id)
         try:
             report.append(f"{post.channel_id}: {_resolve(ctx, post, channel, now)}")
         except Exception as exc:
@@ -246,7 +245,7 @@ def send_summaries(ctx: Context, only_post: int | None = None) -> int:
         with transaction(ctx.sessions) as session:
             if not posts.take_summary(session, post.id, post.summary_attempted_at, now):
                 continue
-            channel = schedules.get_channel(session, post.workspace_id, post.channel_id)
+            channel = schedules.get_channel(session, post.channel_id)
         try:
             sent += _summary(ctx, post, channel)
         except Exception:

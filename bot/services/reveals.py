@@ -86,7 +86,7 @@ def show_count(ctx: Context, client: WebClient, post: PostRecord, count: int) ->
     if post.question_id not in ctx.bank.questions_by_id:
         return 0  # its question left the bank while the post was open: the reveal shows what it can
     with reading(ctx.sessions) as session:
-        channel = schedules.get_channel(session, post.workspace_id, post.channel_id)
+        channel = schedules.get_channel(session, post.channel_id)
     try:
         blocks = open_blocks(ctx, post, count, channel.tz if channel else "UTC")
         client.chat_update(channel=post.channel_id, ts=post.message_ts, text="Daily quiz", blocks=blocks)

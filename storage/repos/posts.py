@@ -70,7 +70,7 @@ def claim_post(
             attempts=1,
             summary_due=summary_due,
         )
-        .on_conflict_do_nothing(index_elements=["workspace_id", "channel_id", "local_date"])
+        .on_conflict_do_nothing(index_elements=["channel_id", "local_date"])
         .returning(QuizPost.id)
     )
     return get_post(session, post_id) if post_id is not None else None
@@ -88,23 +88,16 @@ def get_post(session: Session, post_id: int, *, lock: bool = False) -> PostRecor
     return _record(row) if row else None
 
 
-def post_on(session: Session, workspace_id: str, channel_id: str, local_date: date) -> PostRecord | None:
-    row = session.scalar(
-        select(QuizPost).where(
-            QuizPost.workspace_id == workspace_id,
-            QuizPost.channel_id == channel_id,
-            QuizPost.local_date == local_date,
-        )
-    )
+def post_on(session: Session, channel_id: str, local_date: date) -> PostRecord | None:
+    row = session.scalar(select(QuizPost).where(QuizPost.channel_id == channel_id, QuizPost.local_date == local_date))
     return _record(row) if row else None
 
 
-def first_post_of_week(session: Session, workspace_id: str, channel_id: str, day: date) -> bool:
+def first_post_of_week(session: Session, channel_id: str, day: date) -> bool:
     """True when no earlier post of this channel falls in the same Monday-started week as `day`."""
     monday = day - timedelta(days=day.weekday())
     earlier = session.scalar(
         select(func.count()).where(
-            QuizPost.workspace_id == workspace_id,
             QuizPost.channel_id == channel_id,
             QuizPost.local_date >= monday,
             QuizPost.local_date < day,
@@ -156,11 +149,11 @@ def take_retry(session: Session, post_id: int, seen_attempt: datetime | None, no
     )
 
 
-def question_usage(session: Session, workspace_id: str, channel_id: str) -> tuple[dict[str, int], list[str]]:
+def question_usage(session: Session, channel_id: str) -> tuple[dict[str, int], list[str]]:
     """How often each question was posted in a channel, and the question ids of the latest posts (newest first)."""
     rows = session.execute(
         select(QuizPost.question_id, QuizPost.local_date)
-        .where(QuizPost.workspace_id == workspace_id, QuizPost.channel_id == channel_id)
+        .where(QuizPost.channel_id == channel_id)
         .order_by(QuizPost.local_date.desc())
     ).all()
     return dict(Counter(qid for qid, _ in rows)), [qid for qid, _ in rows[:RECENT_POSTS]]

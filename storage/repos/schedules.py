@@ -38,9 +38,9 @@ def upsert_channel(
     at: datetime,
     weekly_summary: bool | None = None,
 ) -> ChannelRecord:
-    row = session.scalar(
-        select(QuizChannel).where(QuizChannel.workspace_id == workspace_id, QuizChannel.channel_id == channel_id)
-    )
+    """Set a channel's schedule. A channel has one schedule whoever sets it (a Slack Connect channel has one id
+    in every workspace it is shared with); the workspace that set it first keeps posting it."""
+    row = session.scalar(select(QuizChannel).where(QuizChannel.channel_id == channel_id))
     if row is None:
         row = QuizChannel(workspace_id=workspace_id, channel_id=channel_id, created_at=at, weekly_summary=True)
         session.add(row)
@@ -53,10 +53,8 @@ def upsert_channel(
     return _record(row)
 
 
-def get_channel(session: Session, workspace_id: str, channel_id: str) -> ChannelRecord | None:
-    row = session.scalar(
-        select(QuizChannel).where(QuizChannel.workspace_id == workspace_id, QuizChannel.channel_id == channel_id)
-    )
+def get_channel(session: Session, channel_id: str) -> ChannelRecord | None:
+    row = session.scalar(select(QuizChannel).where(QuizChannel.channel_id == channel_id))
     return _record(row) if row else None
 
 

@@ -328,13 +328,13 @@ def test_schedule_command_is_for_admins_and_channel_creators(slack, fake_slack, 
     slack.command("schedule 8:15 Europe/Lisbon", user="U3", response_url=fake_slack.response_url("creator"))
     assert "08:15 Europe/Lisbon" in fake_slack.wait_for("response_url", 5)[4].params["text"]
     with ctx.sessions() as s:
-        channel = repo.get_channel(s, "T1", "C1")
+        channel = repo.get_channel(s, "C1")
     assert (channel.post_time, channel.tz, channel.weekdays) == ("08:15", "Europe/Lisbon", "mon,tue,wed,thu,fri")
     channels.save_channel(ctx, "T1", "C1", "08:15", "Europe/Lisbon", "mon,wed", "2h")
     slack.command("schedule 10:00", user="U2", response_url=fake_slack.response_url("keep"))
     assert "10:00 Europe/Lisbon on mon,wed" in fake_slack.wait_for("response_url", 6)[5].params["text"]
     with ctx.sessions() as s:
-        assert repo.get_channel(s, "T1", "C1").close_after_minutes == 120  # only the time changed
+        assert repo.get_channel(s, "C1").close_after_minutes == 120  # only the time changed
 
 
 def test_dst_fall_back_night_posts_once(ctx, client, fake_slack, clock):
@@ -358,7 +358,7 @@ def test_permanent_slack_error_skips_the_day_instead_of_retrying(ctx, client, fa
     with ctx.sessions() as s:
         from storage.repos import schedules as repo
 
-        assert "last post failed: not_in_channel" in channels.describe(repo.get_channel(s, "T1", "C1"))
+        assert "last post failed: not_in_channel" in channels.describe(repo.get_channel(s, "C1"))
     del fake_slack.failing["chat.postMessage"]
     clock.advance(days=1)
     assert "posted" in posting.post_due(ctx)[0]
