@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def ctx(db_url: str, clock: FrozenClock, fake_slack: FakeSlack) -> Iterator[Context]:
     """The services' context: the shipped bank, the SQLite file, the fake Slack, a background pool as in `serve`."""
+    fake_slack.clock = lambda: clock.now.replace(tzinfo=UTC).timestamp()  # Slack's clock agrees with the app's
     background = Background(workers=8)
     yield build_context(db_url, clock=clock, background=background, slack=SlackClients("xoxb-test", fake_slack.api_url))
     background.shutdown(10)

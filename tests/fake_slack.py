@@ -163,6 +163,9 @@ class FakeSlack:
     app_id: str = "A1"
     token_lifetime: int = 43200  # expires_in of rotated tokens (Slack: 12 hours)
     socket_mode: Any = None  # a tests.fake_socket_mode.FakeSocketMode
+    # Slack's clock, in epoch seconds: message ts values start from it. None keeps them at 1700000000.x;
+    # tests with a frozen app clock set it to that clock, as Slack's and the app's clocks agree in life.
+    clock: Callable[[], float] | None = None
     # -- state -------------------------------------------------------------------------------------------------
     _messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _issued_ts: set[str] = field(default_factory=set)
@@ -428,7 +431,8 @@ class FakeSlack:
         team: str,
     ) -> dict[str, Any]:
         self._ts += 1
-        ts = f"1700000000.{self._ts:06d}"
+        seconds = int(self.clock()) if self.clock else 1700000000
+        ts = f"{seconds}.{self._ts:06d}"
         self._issued_ts.add(ts)
         message = {
             "type": "message",

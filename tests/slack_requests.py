@@ -152,3 +152,16 @@ def find_element(blocks: list[dict[str, Any]], action_id_prefix: str) -> tuple[d
         if accessory and accessory.get("action_id", "").startswith(action_id_prefix):
             return block, accessory
     raise AssertionError(f"no element with action_id {action_id_prefix!r} in {json.dumps(blocks)[:500]}")
+
+
+def answer_click(blocks: list[dict[str, Any]], index: int = 0, prefix: str = "quiz", **click_kw: Any) -> dict[str, Any]:
+    """The click that answers a posted question with option `index`: its button, or for a multi-select question
+    that box ticked and Submit pressed."""
+    try:
+        block, element = find_element(blocks, f"{prefix}_pick:{index}")
+        return click(block, element, **click_kw)
+    except AssertionError:
+        block, submit = find_element(blocks, f"{prefix}_submit")
+        _, boxes = find_element(blocks, f"{prefix}_boxes")
+        state = {block["block_id"]: {f"{prefix}_boxes": {"selected_options": [boxes["options"][index]]}}}
+        return click(block, submit, state=state, **click_kw)

@@ -104,9 +104,9 @@ def slack_error(exc: SlackApiError) -> str:
 class SlackClients:
     """The Web API client for each workspace the app serves (one, with SLACK_BOT_TOKEN)."""
 
-    def __init__(self, token: str | None, api_url: str | None = None) -> None:
+    def __init__(self, token: str | None, api_url: str | None = None, timeout: int = TIMEOUT_SECONDS) -> None:
         self.api_url = api_url
-        self._client = make_web_client(token, api_url) if token else None
+        self._client = make_web_client(token, api_url, timeout) if token else None
 
     @property
     def default(self) -> WebClient | None:
