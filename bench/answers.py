@@ -1,10 +1,15 @@
-"""Answer clicks per second through the whole app over HTTP, beside a bare Bolt app that only acks.
+"""Quiz-time bursts through the whole app, with Slack as slow as it really is, beside a Bolt app that only acks.
 
-Whole app: signed block_actions request -> waitress -> Bolt (signature check) -> grade -> answer stored in
-SQLite -> ephemeral feedback posted to a fake Slack Web API on 127.0.0.1. The clock stops when the last
-ephemeral has arrived. The baseline is a Bolt app with one listener that only calls ack(), served the same
-way, measured in the same run. The fake Slack and the senders run in other processes, as they would in life,
-so only the app's own work shares its interpreter. Run: python -m bench.answers [--clicks N] [--workers W]
+For each Slack latency (default 0, 250 and 500 ms, with Slack's rate tiers on), 2,000 answer clicks from
+1,000 people (each clicks twice: the second is a double click) are sent as fast as 32 senders can send
+them, from two other processes, to the app served as in production (our WSGI front, waitress). The fake
+Slack runs in a third process. Measured at the senders: the time to each acknowledgement (p50, p99, max)
+and acknowledged clicks per second; at the fake Slack: when the last person's private feedback arrived,
+and that everyone got exactly one graded reply (the double click gets "you already answered").
+
+Baseline, same run, same front and server: a Bolt app whose only listener acks.
+Left out: Slack's own network distance (loopback here), TLS, and a reverse proxy in front. SQLite file on
+local disk. Run: python -m bench.answers [--clicks N] [--senders S] [--latencies 0,250,500]
 """
 
 from __future__ import annotations
@@ -22,121 +27,181 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy import func, select
 
-from bot.blocks.quiz_blocks import DAILY, question_blocks
+from bench.stats import percentile
 from bot.config import Settings
 from bot.services import channels, posting
 from bot.services.background import Background
 from bot.services.context import build_context
+from bot.services.courier import Courier
 from bot.services.slack_clients import SlackClients, make_web_client
 from bot.web.bolt_app import create_app
-from storage.db import upgrade
-from storage.models import Answer, QuizPost
+from storage.db import reading, upgrade
+from storage.repos import posts
 from tests.app_server import serving
-from tests.slack_requests import SIGNING_SECRET, SlackSender, click, find_element
+from tests.slack_requests import SIGNING_SECRET, SlackSender, answer_click
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET_P99_MS, TARGET_MAX_MS, TARGET_RATIO, TARGET_LAST_FEEDBACK_S = 300, 1000, 0.6, 30
+# The bare app acks from Bolt's listener executor and polls for the ack every 10 ms, so it needs many server
+# threads to keep up: it gets the count it does best with (measured: 4 -> 350/s, 8 -> 650/s, 16 -> 820/s).
+BARE_THREADS = 16
 
 
-def _send_chunk(url: str, payloads: list[dict[str, Any]], threads: int) -> list[int]:
+def _send_share(url: str, payloads: list[dict[str, Any]], threads: int) -> list[tuple[int, float]]:
+    """One sender process: (status, milliseconds to the acknowledgement) per click."""
     sender = SlackSender(url)
+
+    def one(payload: dict[str, Any]) -> tuple[int, float]:
+        started = time.perf_counter()
+        status = sender.block_action(payload).status
+        return status, (time.perf_counter() - started) * 1000
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(lambda p: sender.block_action(p).status, payloads))
+        return list(pool.map(one, payloads))
 
 
-def fire(sender: SlackSender, payloads: list[dict[str, Any]], workers: int) -> float:
-    """Send every payload from two other processes (the load must not share the app's interpreter)."""
-    chunks = [payloads[i::2] for i in range(2)]
-    start = time.perf_counter()
+def fire(url: str, payloads: list[dict[str, Any]], senders: int) -> tuple[list[float], float]:
+    """Send every payload from two other processes; (ack milliseconds per click, seconds for them all)."""
+    shares = [payloads[i::2] for i in range(2)]
+    started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:
-        statuses = [s for part in pool.map(_send_chunk, [sender.url] * 2, chunks, [workers // 2] * 2) for s in part]
-    assert statuses == [200] * len(payloads), set(statuses)
-    return time.perf_counter() - start
+        results = [r for share in pool.map(_send_share, [url] * 2, shares, [senders // 2] * 2) for r in share]
+    elapsed = time.perf_counter() - started
+    statuses = {status for status, _ in results}
+    assert statuses == {200}, statuses
+    return [ms for _, ms in results], elapsed
 
 
-def fake_slack_process() -> tuple[subprocess.Popen[str], str]:
-    """The fake Slack runs in its own process: its work should not share our interpreter, as Slack's doesn't."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_slack"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+def fake_slack_process(latency_ms: int) -> tuple[subprocess.Popen[str], str]:
+    """The fake Slack in its own process, at the lowest CPU priority: Slack's own work is done on Slack's
+    machines, not on ours, so here it may only use what the app leaves idle (it has two cores to share)."""
+    fake = [sys.executable, "-m", "tests.fake_slack", "--tiers", "--latency", str(latency_ms / 1000)]
+    command = ["nice", "-n", "19", *fake]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
 
 
-def calls(api_url: str, method: str) -> int:
+def fake_calls(api_url: str) -> dict[str, int]:
     with urllib.request.urlopen(api_url.removesuffix("api/") + "_stats", timeout=10) as resp:
-        return json.loads(resp.read()).get(method, 0)
+        return json.loads(resp.read())
 
 
-def wait_calls(api_url: str, method: str, count: int, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while calls(api_url, method) < count:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {calls(api_url, method)} of {count} {method} calls arrived")
-        time.sleep(0.01)
+def wait_calls(api_url: str, method: str, count: int, timeout: float = 600) -> float:
+    """Seconds until the fake Slack has seen `count` calls of `method`."""
+    started = time.perf_counter()
+    while fake_calls(api_url).get(method, 0) < count:
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError(f"only {fake_calls(api_url).get(method, 0)} of {count} {method} calls arrived")
+        time.sleep(0.02)
+    return time.perf_counter() - started
 
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clicks", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=8)
-    args = parser.parse_args(argv)
+def replies(api_url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(api_url.removesuffix("api/") + "_replies", timeout=30) as resp:
+        return json.loads(resp.read())
 
-    fake_proc, api_url = fake_slack_process()
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        upgrade(url)
-        settings = Settings("xoxb-bench", SIGNING_SECRET, None, api_url, url)
-        ctx = build_context(url, background=Background(), slack=SlackClients("xoxb-bench", api_url))
-        channels.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun", "23h59m")
-        posting.post_due(ctx)
-        with ctx.sessions() as session:
-            post = session.scalars(select(QuizPost)).one()
-        question = ctx.bank.questions_by_id[post.question_id]
-        blocks = question_blocks(question, question.topic, prefix=DAILY, ref=str(post.id), status="")
-        try:
-            block, element = find_element(blocks, "quiz_pick:0")
-        except AssertionError:
-            block, element = find_element(blocks, "quiz_submit")
-        state = {block.get("block_id"): {"quiz_boxes": {"selected_options": [{"value": "0"}]}}}
-        payloads = [
-            click(
-                block,
-                element,
-                user=f"U{i:06d}",
-                message_ts=post.message_ts,
-                response_url=api_url.removesuffix("api/") + "response/r",
-                state=state,
+
+def run_latency(latency_ms: int, clicks: int, senders: int) -> dict[str, float]:
+    fake_proc, api_url = fake_slack_process(latency_ms)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            upgrade(url)
+            settings = Settings("xoxb-bench", SIGNING_SECRET, None, api_url, url)
+            courier = Courier().start()
+            ctx = build_context(
+                url, background=Background(), slack=SlackClients("xoxb-bench", api_url), courier=courier
             )
-            for i in range(args.clicks)
-        ]
+            channels.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun", "23h59m")
+            report = posting.post_due(ctx)
+            assert "posted" in report[0], report
+            with reading(ctx.sessions) as session:
+                post = posts.get_post(session, 1)
+            assert post is not None and post.message_ts
+            blocks = posting.open_blocks(ctx, post, 0, "UTC")  # what the channel's message carries
+            message_ts = post.message_ts
+            people = clicks // 2
+            payloads = [
+                answer_click(
+                    blocks,
+                    user=f"U{i % people:06d}",
+                    message_ts=message_ts,
+                    response_url=api_url.removesuffix("api/") + f"response/c{i}",
+                )
+                for i in range(clicks)
+            ]
 
-        bare = App(
-            signing_secret=SIGNING_SECRET,
-            client=make_web_client("xoxb-bench", api_url),
-            token_verification_enabled=False,
-        )
-        bare.action(re.compile(".*"))(lambda ack: ack())
-        with serving(bare) as bare_sender:
-            fire(bare_sender, payloads[:50], args.workers)  # warm up
-            t_bare = fire(bare_sender, payloads, args.workers)
+            bare = App(signing_secret=SIGNING_SECRET, client=make_web_client("xoxb-bench", api_url))
+            bare.action(re.compile(".*"))(lambda ack: ack())
+            with serving(bare, threads=BARE_THREADS) as bare_sender:
+                fire(bare_sender.url, payloads[:100], senders)  # warm-up
+                bare_ms, bare_s = fire(bare_sender.url, payloads, senders)
 
-        with serving(create_app(ctx, settings)) as sender:
-            before = calls(api_url, "response_url")
-            start = time.perf_counter()
-            fire(sender, payloads, args.workers)
-            wait_calls(api_url, "response_url", before + args.clicks)
-            t_full = time.perf_counter() - start
-        with ctx.sessions() as session:
-            stored = session.scalar(select(func.count()).select_from(Answer))
-    fake_proc.terminate()
-    assert stored == args.clicks, stored
-    result = {"clicks": args.clicks, "full_cps": args.clicks / t_full, "bare_cps": args.clicks / t_bare}
+            with serving(create_app(ctx, settings)) as sender:
+                started = time.perf_counter()
+                acks_ms, acks_s = fire(sender.url, payloads, senders)
+                last_feedback_s = (time.perf_counter() - started) + wait_calls(api_url, "response_url", clicks)
+            ctx.background.shutdown(30)
+            courier.close(60)
+            graded = _graded_per_person(api_url, people)
+    finally:
+        fake_proc.terminate()
+    result = {
+        "latency_ms": latency_ms,
+        "clicks": clicks,
+        "ack_p50_ms": percentile(acks_ms, 0.5),
+        "ack_p99_ms": percentile(acks_ms, 0.99),
+        "ack_max_ms": max(acks_ms),
+        "full_cps": clicks / acks_s,
+        "bare_p50_ms": percentile(bare_ms, 0.5),
+        "bare_p99_ms": percentile(bare_ms, 0.99),
+        "bare_cps": clicks / bare_s,
+        "last_feedback_s": last_feedback_s,
+        "people_told_once": graded,
+        "people": people,
+    }
     result["ratio"] = result["full_cps"] / result["bare_cps"]
-    print(f"{args.clicks} answer clicks, {args.workers} concurrent senders, SQLite file")
-    print(f"  whole app (stored + ephemeral): {result['full_cps']:7.0f} clicks/s")
-    print(f"  bare Bolt app (ack only):       {result['bare_cps']:7.0f} clicks/s")
-    print(f"  ratio whole/bare: {result['ratio']:.2f}  (target >= 0.3, and >= 200 clicks/s)")
     return result
+
+
+def _graded_per_person(api_url: str, people: int) -> int:
+    """People with exactly one graded reply (and one "already answered" for their double click)."""
+    texts: dict[str, list[str]] = {}
+    for reply in replies(api_url):
+        texts.setdefault(reply["user_click"], []).append(reply["text"])
+    graded = 0
+    for n in range(people):
+        mine = texts.get(f"c{n}", []) + texts.get(f"c{n + people}", [])
+        first = [t for t in mine if "already answered" not in t]
+        graded += len(first) == 1 and len(mine) == 2
+    return graded
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, float]]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clicks", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=32)
+    parser.add_argument("--latencies", default="0,250,500", help="Slack latencies to try, in ms")
+    args = parser.parse_args(argv)
+    results = [run_latency(int(ms), args.clicks, args.senders) for ms in args.latencies.split(",")]
+    people = args.clicks // 2
+    print(f"{args.clicks} answer clicks from {people} people, {args.senders} senders, Slack's rate tiers on")
+    print("| Slack latency | ack p50 | ack p99 | ack max | clicks/s | bare app | ratio | last feedback | told once |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['latency_ms']:.0f} ms | {r['ack_p50_ms']:.0f} ms | {r['ack_p99_ms']:.0f} ms"
+            f" | {r['ack_max_ms']:.0f} ms"
+            f" | {r['full_cps']:.0f} | {r['bare_cps']:.0f} | {r['ratio']:.2f} | {r['last_feedback_s']:.1f} s"
+            f" | {r['people_told_once']}/{r['people']} |"
+        )
+    print(
+        f"targets: ack p99 < {TARGET_P99_MS} ms and max < {TARGET_MAX_MS} ms; clicks/s >= {TARGET_RATIO} x the bare"
+        f" app; everyone told once; the last feedback within {TARGET_LAST_FEEDBACK_S} s at 250 ms"
+    )
+    return results
 
 
 if __name__ == "__main__":

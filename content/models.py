@@ -95,9 +95,7 @@ class Question(Strict):
         if self.kind == "multi" and not (3 <= n <= 6 and 1 <= right < n):
             # At least one wrong option, so ticking every box can never be the right answer.
             problems.append(f"multi needs 3-6 options, at least one right and one wrong (has {n}, {right} correct)")
-        if self.kind == "true_false" and not (
-            [o.text for o in self.options] == ["True", "False"] and right == 1
-        ):
+        if self.kind == "true_false" and not ([o.text for o in self.options] == ["True", "False"] and right == 1):
             problems.append('true_false needs exactly the options "True" then "False", one of them correct')
         if len(self.idea) < 3:
             problems.append("idea is required: say in a few words what the question tests")

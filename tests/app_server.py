@@ -20,7 +20,8 @@ def serving(
     secret: str = SIGNING_SECRET,
     ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
 ) -> Iterator[SlackSender]:
-    server = make_http_server(wsgi_app(app, secret, ready), "127.0.0.1", 0, threads=threads)
+    application = wsgi_app(app, secret, ready)
+    server = make_http_server(application, "127.0.0.1", 0, threads=threads)
     stopping = threading.Event()
 
     def run() -> None:

@@ -142,6 +142,10 @@ class Fault:
     hits: int = 0
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 512  # the default backlog of 5 resets connections in a burst; Slack's servers do not
+
+
 @dataclass
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
@@ -182,12 +186,26 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Slack's servers allow
+            # Headers and body leave in separate writes: without this, Nagle's algorithm and the client's
+            # delayed ACK hold every kept-alive response back 40 ms.
+            disable_nagle_algorithm = True
+
             def log_message(self, *args: Any) -> None:
                 pass
 
             def do_GET(self) -> None:
-                # Counts per method, for a fake running in another process (the benchmarks).
+                # For a fake running in another process (the benchmarks): /_replies lists what each
+                # response_url received; any other path gives the number of calls per method.
                 with fake._lock:
+                    if self.path == "/_replies":
+                        replies = [
+                            {"user_click": c.path.removeprefix("/response/"), "text": c.params.get("text", "")}
+                            for c in fake.calls
+                            if c.method == "response_url"
+                        ]
+                        self._send(200, replies, {})
+                        return
                     counts: dict[str, int] = {}
                     for call in fake.calls:
                         counts[call.method] = counts.get(call.method, 0) + 1
@@ -220,7 +238,7 @@ class FakeSlack:
                     self.close_connection = True
 
         self._stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True  # a hung handler never holds up stop() or the interpreter's exit
         # a short poll: shutdown() waits up to one poll_interval (0.5 s by default) for serve_forever to notice
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -816,9 +834,15 @@ def _decimal(value: Any, default: Decimal | None) -> Decimal | None:
         return default
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run the fake on its own (benchmarks put it in another process, as the real Slack would be)."""
-    fake = FakeSlack().start()
+    import argparse
+
+    parser = argparse.ArgumentParser(description="a fake Slack Web API on 127.0.0.1")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
+    parser.add_argument("--tiers", action="store_true", help="enforce Slack's rate tiers")
+    args = parser.parse_args(argv)
+    fake = FakeSlack(latency=args.latency, tiers=RateTiers() if args.tiers else None).start()
     print(fake.api_url, flush=True)
     try:
         fake.thread.join()

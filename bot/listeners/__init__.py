@@ -11,5 +11,6 @@ from bot.services.context import Context
 
 def register_listeners(app: App, ctx: Context) -> None:
     payloads.install(app, ctx)
-    for surface in (commands, events, actions, quiz_actions):
+    # Bolt tries listeners in the order they were registered: the busiest surface (quiz clicks) goes first.
+    for surface in (quiz_actions, actions, commands, events):
         surface.register(app)

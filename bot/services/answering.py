@@ -1,13 +1,16 @@
 """Answering the daily quiz: one answer per person and post, stored before the ack, feedback right after.
 
-The click's request does one database write (the answer, its running totals and, when due, the claim on
-the post's count update) and is acknowledged; the private feedback and the count update go to Slack from
-the background pool. Feedback goes through the click's response_url (no Web API rate tier); only a click
-without one falls back to chat.postEphemeral."""
+A click costs its request one read (the post) and one short write: the answer is inserted only while its
+post is open, in one statement that also holds the post row against a concurrent close (PostgreSQL), and
+the running totals move with it. Everything else happens after the ack on the background pool: the
+feedback is rendered and sent through the click's response_url (no Web API rate tier; chat.postEphemeral
+only without one), and, at most every few seconds per post, the post's answer count is updated."""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -20,17 +23,18 @@ from bot.blocks.quiz_blocks import feedback_blocks, verdict
 from bot.services import reveals
 from bot.services.context import Context
 from bot.services.posting import topic_title
-from bot.services.slack_clients import send_to_response_url, slack_error
+from bot.services.slack_clients import slack_error
 from bot.tutor import quiz_rules
 from bot.tutor.quiz_rules import Grade
 from bot.tutor.scoring import answer_points
 from content.models import Question
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.records import AnswerRecord, PostRecord
 from storage.repos import answers, posts
 
 log = logging.getLogger(__name__)
 UNREADABLE = "I couldn't read that answer; please click again."
+POST_MEMORY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,13 @@ class Outcome:
     """What to tell the person: always a short text, blocks when there is more to show."""
 
     text: str
-    blocks: list[Block] | None = None
+    render: Callable[[], list[Block]] | None = None  # the blocks, built when sent (off the ack path)
     recorded: bool = False
-    count_update: tuple[PostRecord, int] | None = None  # the post's answer count to show next, when it is our turn
+    post: PostRecord | None = None  # the post whose answer count may need updating
+
+    @property
+    def blocks(self) -> list[Block] | None:
+        return self.render() if self.render else None
 
     @property
     def message_blocks(self) -> list[Block]:
@@ -67,46 +75,64 @@ def answer_click(ctx: Context, client: WebClient, click: Click) -> None:
 
 
 def answer_daily(ctx: Context, click: Click) -> Outcome:
-    """Grade and store one answer. Its feedback and `count_update` are for the caller to send."""
+    """Grade and store one answer. Its feedback is rendered and sent by the caller (`deliver`)."""
     now = ctx.clock()
+    post = _open_post(ctx, click.post_id or 0)
+    if post is None:
+        return Outcome("I can't find that quiz any more. Try `/tutor quiz` for a practice question.")
+    if click.channel_id != post.channel_id or (post.message_ts and click.message_ts != post.message_ts):
+        log.warning("click for post %s came from %s/%s", post.id, click.channel_id, click.message_ts)
+        return Outcome("That button doesn't belong to this quiz post, so it can't be scored.")
+    if post.closed_at is not None or now >= post.closes_at:
+        return CLOSED
+    question = ctx.bank.questions_by_id.get(post.question_id)
+    if question is None:
+        return Outcome("That question has been retired from the bank, so it can't be scored. Sorry!")
+    problem = quiz_rules.choice_problem(question, click.chosen)
+    if problem:
+        return Outcome(problem)
+    # Scored in the post's own workspace, whichever workspace the person clicks from (a Slack Connect
+    # channel): one answer per person and post, on the boards of the workspace that runs the quiz there.
+    result, answer = graded(
+        question, click.chosen, post.workspace_id, click.user_id, now, post_id=post.id, channel_id=post.channel_id
+    )
+    title = topic_title(ctx, question)
     with transaction(ctx.sessions) as session:
-        # Locked: a close running now either sees this answer (its bonus, the results) or happens first.
-        post = posts.get_post(session, click.post_id or 0, lock=True)
-        if post is None:
-            return Outcome("I can't find that quiz any more. Try `/tutor quiz` for a practice question.")
-        if click.channel_id != post.channel_id or (post.message_ts and click.message_ts != post.message_ts):
-            log.warning("click for post %s came from %s/%s", post.id, click.channel_id, click.message_ts)
-            return Outcome("That button doesn't belong to this quiz post, so it can't be scored.")
         if post.message_ts is None and click.message_ts:
             # Slack posted the quiz but its answer was lost: a click on it proves where it is.
             posts.set_message(session, post.id, click.message_ts)
             post = replace(post, message_ts=click.message_ts)
-        if post.closed_at is not None or now >= post.closes_at:
-            return Outcome("This quiz has closed. The results are on the post; a new one comes tomorrow.")
-        question = ctx.bank.questions_by_id.get(post.question_id)
-        if question is None:
-            return Outcome("That question has been retired from the bank, so it can't be scored. Sorry!")
-        problem = quiz_rules.choice_problem(question, click.chosen)
-        if problem:
-            return Outcome(problem)
-        # Scored in the post's own workspace, whichever workspace the person clicks from (a Slack Connect
-        # channel): one answer per person and post, on the boards of the workspace that runs the quiz there.
-        result, answer = graded(
-            question, click.chosen, post.workspace_id, click.user_id, now, post_id=post.id, channel_id=post.channel_id
+        stored = answers.add_open_answer(session, answer, now)
+    if stored:
+        points = answer_points(question.difficulty, result.credit, None)
+        return Outcome(
+            verdict(result), lambda: feedback_blocks(question, click.chosen, result, title, points), True, post
         )
-        if not answers.add_answer(session, answer):
-            first = answers.answer_of(session, post.id, click.user_id)
-            mine = first.choice if first else click.chosen
-            return Outcome(
-                "You already answered this one; only your first answer counts.",
-                feedback_blocks(question, mine, quiz_rules.grade_question(question, mine), topic_title(ctx, question)),
-            )
-        count = answers.answer_count(session, post.id)
-        # Claim the count update in the same transaction: one write per click, and a burst makes one update.
-        show = posts.take_count_refresh(session, post.id, count, now, reveals.COUNT_REFRESH_EVERY)
-    points = answer_points(question.difficulty, result.credit, None)
-    blocks = feedback_blocks(question, click.chosen, result, topic_title(ctx, question), points)
-    return Outcome(verdict(result), blocks, True, (post, count) if show else None)
+    with reading(ctx.sessions) as session:
+        mine = answers.first_choice(session, post.id, click.user_id)
+    if mine is None:  # nothing stored and no earlier answer: the post closed a moment ago
+        return CLOSED
+    return Outcome(
+        "You already answered this one; only your first answer counts.",
+        lambda: feedback_blocks(question, mine, quiz_rules.grade_question(question, mine), title),
+    )
+
+
+def _open_post(ctx: Context, post_id: int) -> PostRecord | None:
+    """The post a click is on: from this process's memory while fresh, else from the database."""
+    cached = ctx.open_posts.get(post_id)
+    if cached is not None and time.monotonic() - cached[1] < POST_MEMORY_SECONDS:
+        return cached[0]
+    with reading(ctx.sessions) as session:
+        post = posts.get_post(session, post_id)
+    if post is not None and post.message_ts and post.closed_at is None:
+        if len(ctx.open_posts) > 1000:
+            ctx.open_posts.clear()
+        ctx.open_posts[post_id] = (post, time.monotonic())
+    return post
+
+
+CLOSED = Outcome("This quiz has closed. The results are on the post; a new one comes tomorrow.")
 
 
 def graded(
@@ -130,18 +156,23 @@ def graded(
 
 
 def deliver(ctx: Context, client: WebClient, click: Click, outcome: Outcome) -> None:
-    """Private feedback first; then, if it is this click's turn, the post's answer count."""
-    tell(client, click.response_url, click.channel_id, click.user_id, outcome)
-    if outcome.count_update:
-        post, count = outcome.count_update
-        reveals.show_count(ctx, client, post, count)
+    """Private feedback first; then, if it is this post's turn, its answer count."""
+    tell(ctx, client, click.response_url, click.channel_id, click.user_id, outcome)
+    if outcome.recorded and outcome.post is not None:
+        reveals.count_soon(ctx, client, outcome.post)
 
 
-def tell(client: WebClient, response_url: str | None, channel_id: str | None, user_id: str, outcome: Outcome) -> None:
+def tell(
+    ctx: Context, client: WebClient, response_url: str | None, channel_id: str | None, user_id: str, outcome: Outcome
+) -> None:
     """A private message to the person who clicked: the click's response_url, else chat.postEphemeral."""
     message = {"text": outcome.text, "blocks": outcome.message_blocks}
     if response_url:
-        send_to_response_url(response_url, {**message, "response_type": "ephemeral", "replace_original": False})
+        reply = {**message, "response_type": "ephemeral", "replace_original": False}
+        if ctx.courier is not None:
+            ctx.courier.send(response_url, reply)
+        else:
+            ctx.slack.respond(response_url, reply)
         return
     try:
         client.chat_postEphemeral(channel=channel_id or "", user=user_id, **message)

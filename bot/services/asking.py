@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answer_blocks import Reply, help_blocks, reply_for_match, reply_for_topic
 from bot.services.context import Context
-from bot.services.slack_clients import send_to_response_url, slack_error
+from bot.services.slack_clients import slack_error
 from bot.tutor.matcher import Match
 from storage.db import reading, transaction
 from storage.repos import asked, inbox
@@ -145,7 +145,7 @@ def open_topic(ctx: Context, topic_id: str, response_url: str, replace: bool) ->
         }
     else:
         message = {"text": "That topic is no longer in the bank. Try `/tutor topics`.", "replace_original": False}
-    ctx.background.submit(send_to_response_url, response_url, message)
+    ctx.background.submit(ctx.slack.respond, response_url, message)
 
 
 def vote(ctx: Context, workspace_id: str, user_id: str, topic_id: str, helpful: bool, response_url: str) -> None:
@@ -160,5 +160,5 @@ def vote(ctx: Context, workspace_id: str, user_id: str, topic_id: str, helpful: 
         "Thanks, glad it helped!" if helpful else "Thanks for telling me. The authors will see which answers need work."
     )
     ctx.background.submit(
-        send_to_response_url, response_url, {"text": thanks, "replace_original": False, "response_type": "ephemeral"}
+        ctx.slack.respond, response_url, {"text": thanks, "replace_original": False, "response_type": "ephemeral"}
     )

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.context import Context
-from bot.services.slack_clients import send_to_response_url, slack_error
+from bot.services.slack_clients import slack_error
 from bot.tutor.schedule_rules import (
     ScheduleError,
     format_weekdays,
@@ -111,7 +111,7 @@ def schedule_from_slack(ctx: Context, client: WebClient, request: ScheduleReques
 def _schedule_from_slack(ctx: Context, client: WebClient, request: ScheduleRequest) -> None:
     def reply(text: str, in_channel: bool = False) -> None:
         message = {"text": text, "response_type": "in_channel" if in_channel else "ephemeral"}
-        send_to_response_url(request.response_url, message)
+        ctx.slack.respond(request.response_url, message)
 
     profile = _lookup(client.users_info, "user", user=request.user_id)
     channel = _lookup(client.conversations_info, "channel", channel=request.channel_id)

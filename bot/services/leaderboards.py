@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from bot.blocks.score_blocks import leaderboard_blocks
 from bot.services.context import Context
 from bot.services.names import display_names
-from bot.services.slack_clients import send_to_response_url
 from bot.tutor import scoring
 from bot.tutor.schedule_rules import period_start
 from bot.tutor.standings import TOP, Board, Row
@@ -186,7 +185,7 @@ def send_leaderboard(
     def send() -> None:
         board = leaderboard(ctx, client, workspace_id, period, teams, channel_id, user_id)
         message = {"text": f"Leaderboard ({period})", "blocks": leaderboard_blocks(board), "response_type": "ephemeral"}
-        send_to_response_url(response_url, message)
+        ctx.slack.respond(response_url, message)
 
     ctx.background.submit(send)
 

@@ -11,7 +11,6 @@ from bot.blocks.quiz_blocks import PRACTICE, feedback_blocks, question_blocks, v
 from bot.services.answering import Outcome, graded
 from bot.services.context import Context
 from bot.services.posting import topic_title
-from bot.services.slack_clients import send_to_response_url
 from bot.tutor import quiz_rules
 from content.models import Question
 from storage.db import reading, transaction
@@ -62,7 +61,8 @@ def answer_practice(
     result, answer = graded(question, chosen, workspace_id, user_id, ctx.clock(), practice=True, message_ts=message_ts)
     with transaction(ctx.sessions) as session:
         answers.add_answer(session, answer)
-    return Outcome(verdict(result), feedback_blocks(question, chosen, result, topic_title(ctx, question)), True)
+    title = topic_title(ctx, question)
+    return Outcome(verdict(result), lambda: feedback_blocks(question, chosen, result, title), True)
 
 
 def send_practice_to_dm(ctx: Context, client: WebClient, workspace_id: str, user_id: str) -> None:
@@ -98,4 +98,4 @@ def answer_practice_click(ctx: Context, click: PracticeClick) -> None:
         if outcome.recorded
         else {"text": outcome.text, "replace_original": False, "response_type": "ephemeral"}
     )
-    ctx.background.submit(send_to_response_url, click.response_url, message)
+    ctx.background.submit(ctx.slack.respond, click.response_url, message)

@@ -82,6 +82,21 @@ def refresh_counts(ctx: Context) -> int:
     return updated
 
 
+def count_soon(ctx: Context, client: WebClient, post: PostRecord) -> int:
+    """After an answer: update the post's count if no update (from any process) is younger than the throttle."""
+    now = ctx.clock()
+    last = ctx.count_claimed_at.get(post.id)
+    if last is not None and now - last < COUNT_REFRESH_EVERY:
+        return 0  # this process updated it a moment ago; the scheduler catches up what a burst skips
+    with transaction(ctx.sessions) as session:
+        count = answers.answer_count(session, post.id)
+        claimed = posts.take_count_refresh(session, post.id, count, now, COUNT_REFRESH_EVERY)
+    if not claimed:
+        return 0
+    ctx.count_claimed_at[post.id] = now
+    return show_count(ctx, client, post, count)
+
+
 def show_count(ctx: Context, client: WebClient, post: PostRecord, count: int) -> int:
     if post.question_id not in ctx.bank.questions_by_id:
         return 0  # its question left the bank while the post was open: the reveal shows what it can

@@ -8,6 +8,7 @@ by looking for its own message (services/posting.py)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
 
+import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -22,7 +24,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.webhook import WebhookClient
+from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -80,33 +82,51 @@ def make_web_client(token: str | None, api_url: str | None = None, timeout: int 
     return client
 
 
-def send_to_response_url(url: str, message: Mapping[str, Any]) -> bool:
-    """Post a reply to a click's or a command's response_url (no Web API rate tier applies to it).
-
-    The reply is not repeated after an ambiguous failure (a second ephemeral would be a duplicate);
-    429s and refused connections are retried. True when Slack took it."""
-    client = WebhookClient(url=url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
-    try:
-        response = client.send_dict(dict(message))
-    except Exception as exc:  # a dropped connection or a timeout: Slack may or may not have it
-        log.warning("reply to response_url failed: %s", exc.__class__.__name__)
-        return False
-    if response.status_code != 200:
-        log.warning("response_url answered %s: %s", response.status_code, response.body[:200])
-        return False
-    return True
-
-
 def slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or exc.response.status_code)
 
 
+# response_url replies: 429s wait out Retry-After and refused connections are retried; a read error or a 5xx
+# (Slack may have posted the reply) is not, since a second ephemeral message would be a duplicate.
+RESPONSE_URL_RETRIES = Retry(
+    total=RATE_LIMIT_RETRIES,
+    connect=2,
+    read=0,
+    other=0,
+    status=RATE_LIMIT_RETRIES,
+    status_forcelist=frozenset({429}),
+    allowed_methods=None,
+    respect_retry_after_header=True,
+    raise_on_status=False,
+)
+
+
 class SlackClients:
-    """The Web API client for each workspace the app serves (one, with SLACK_BOT_TOKEN)."""
+    """The Web API client for each workspace the app serves (one, with SLACK_BOT_TOKEN), and the connection
+    pool that carries replies to response_urls (kept alive: a burst of answers reuses its connections)."""
 
     def __init__(self, token: str | None, api_url: str | None = None, timeout: int = TIMEOUT_SECONDS) -> None:
         self.api_url = api_url
         self._client = make_web_client(token, api_url, timeout) if token else None
+        self._replies = urllib3.PoolManager(
+            num_pools=4, maxsize=64, timeout=urllib3.Timeout(connect=5, read=timeout), retries=RESPONSE_URL_RETRIES
+        )
+
+    def respond(self, url: str, message: Mapping[str, Any]) -> bool:
+        """Post a reply to a click's or a command's response_url (no Web API rate tier applies to it).
+
+        True when Slack took it; a failure is logged, never raised (the person's action is already stored)."""
+        try:
+            response = self._replies.request(
+                "POST", url, body=json.dumps(message).encode(), headers={"Content-Type": "application/json"}
+            )
+        except urllib3.exceptions.HTTPError as exc:  # a dropped connection or a timeout: Slack may have it
+            log.warning("reply to response_url failed: %s", exc.__class__.__name__)
+            return False
+        if response.status != 200:
+            log.warning("response_url answered %s: %s", response.status, response.data[:200])
+            return False
+        return True
 
     @property
     def default(self) -> WebClient | None:

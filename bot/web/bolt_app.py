@@ -15,7 +15,7 @@ from bot.listeners import register_listeners
 from bot.services.asking import SORRY
 from bot.services.context import Context
 from bot.services.health import database_trouble
-from bot.services.slack_clients import make_web_client, send_to_response_url
+from bot.services.slack_clients import make_web_client
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _on_error(ctx: Context) -> Any:
         response_url = body.get("response_url")
         if isinstance(response_url, str) and response_url:
             message = {"text": SORRY, "response_type": "ephemeral", "replace_original": False}
-            ctx.background.submit(send_to_response_url, response_url, message)
+            ctx.background.submit(ctx.slack.respond, response_url, message)
         return BoltResponse(status=200, body="")
 
     return on_error

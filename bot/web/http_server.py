@@ -27,7 +27,7 @@ MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few KB; anything this big i
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 15  # seconds a connection may sit idle or half-sent before it is closed
 CLEANUP_INTERVAL = 2  # how often idle connections are looked for
-THREADS = 16
+THREADS = 8
 
 StartResponse = Callable[..., Any]
 Health = Callable[[], tuple[bool, dict[str, Any]]]

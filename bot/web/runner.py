@@ -15,6 +15,7 @@ from typing import Any
 from bot.config import Settings
 from bot.services.background import Background
 from bot.services.context import Context, build_context
+from bot.services.courier import Courier
 from bot.services.health import readiness
 from bot.services.maintenance import upgrade
 from bot.services.scheduler import Scheduler
@@ -38,6 +39,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
             settings.content_dir,
             background=Background(),
             slack=SlackClients(settings.bot_token, settings.api_url),
+            courier=Courier().start(),
         )
     except ContentError as exc:
         for problem in exc.problems:
@@ -78,7 +80,8 @@ def _start_http(app: Any, ctx: Context, settings: Settings, scheduler: Scheduler
     def ready() -> tuple[bool, dict[str, Any]]:
         return readiness(ctx, lambda: scheduler.last_tick, settings.tick_seconds)
 
-    server = make_http_server(wsgi_app(app, settings.signing_secret or "", ready), host, port)
+    application = wsgi_app(app, settings.signing_secret or "", ready)
+    server = make_http_server(application, host, port)
     threading.Thread(target=server.run, name="lab2prod-http", daemon=True).start()
     log.info("serving Slack on http://%s:%s/slack/events (health: /healthz, /readyz)", host, server.effective_port)
     return server
@@ -89,8 +92,10 @@ def _finish(ctx: Context, scheduler: Scheduler, budget: float) -> None:
     scheduler_stopped = scheduler.stop(max(1.0, budget / 2))
     left = max(1.0, budget - (time.monotonic() - started))
     drained = ctx.background.shutdown(left)
+    delivered = ctx.courier.close(max(1.0, budget - (time.monotonic() - started))) if ctx.courier else True
     log.info(
-        "shutdown: scheduler %s, Slack calls %s",
+        "shutdown: scheduler %s, Slack calls %s, replies %s",
         "stopped" if scheduler_stopped else "still in a step",
         "all sent" if drained else f"{ctx.background.pending} unfinished",
+        "all delivered" if delivered else "cut short",
     )

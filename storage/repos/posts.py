@@ -7,9 +7,10 @@ deleted once anything could point at it; the poster resolves it by looking for t
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, QuizPost
@@ -76,16 +77,16 @@ def claim_post(
     return get_post(session, post_id) if post_id is not None else None
 
 
-def get_post(session: Session, post_id: int, *, lock: bool = False) -> PostRecord | None:
-    """One post; `lock` holds its row until this transaction ends, so a concurrent close either waits for
-    this answer or happens first (PostgreSQL's FOR UPDATE; a SQLite writer holds the whole database's lock).
-    Exclusive, not shared: the answer also updates the row (its count), and two shared locks that both
-    upgrade deadlock each other."""
-    query = select(QuizPost).where(QuizPost.id == post_id)
-    if lock:
-        query = query.with_for_update()
-    row = session.scalar(query.execution_options(populate_existing=True))
-    return _record(row) if row else None
+_RECORD_FIELDS = tuple(f.name for f in fields(PostRecord))
+# Built once: every click reads its post, and building a statement costs more than running it.
+_POST_BY_ID = select(*(QuizPost.__table__.c[name] for name in _RECORD_FIELDS)).where(
+    QuizPost.id == bindparam("post_id")
+)
+
+
+def get_post(session: Session, post_id: int) -> PostRecord | None:
+    row = session.connection().execute(_POST_BY_ID, {"post_id": post_id}).first()
+    return PostRecord(*row) if row else None
 
 
 def post_on(session: Session, channel_id: str, local_date: date) -> PostRecord | None:

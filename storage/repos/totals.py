@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import bindparam, case, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, ScoreTotal
@@ -25,20 +28,45 @@ def add(session: Session, workspace_id: str, user_id: str, **deltas: Any) -> Non
         index_elements=["workspace_id", "user_id"],
         set_={name: getattr(table.c, name) + value for name, value in deltas.items()},
     )
-    session.execute(stmt)
+    session.connection().execute(stmt)  # Core, not the ORM: this runs with every answer
+
+
+@functools.cache
+def _add_answer(dialect: str) -> Any:
+    """The upsert every scored answer runs, built once per database kind (building costs more than running)."""
+    table = ScoreTotal.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(
+        workspace_id=bindparam("workspace_id"),
+        user_id=bindparam("user_id"),
+        answers=1,
+        correct=bindparam("correct", type_=table.c.correct.type),
+        weighted_credit=bindparam("weighted", type_=table.c.weighted_credit.type),
+        first=0,
+        second=0,
+        third=0,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "user_id"],
+        set_={
+            "answers": table.c.answers + 1,
+            "correct": table.c.correct + stmt.excluded.correct,
+            "weighted_credit": table.c.weighted_credit + stmt.excluded.weighted_credit,
+        },
+    )
 
 
 def record_answer(session: Session, answer: AnswerRecord) -> None:
     if answer.practice:
         return
-    add(
-        session,
-        answer.workspace_id,
-        answer.user_id,
-        answers=1,
-        correct=int(answer.correct),
-        weighted_credit=answer.difficulty * answer.credit,
-    )
+    connection = session.connection()
+    params = {
+        "workspace_id": answer.workspace_id,
+        "user_id": answer.user_id,
+        "correct": int(answer.correct),
+        "weighted": answer.difficulty * answer.credit,
+    }
+    connection.execute(_add_answer(connection.dialect.name), params)
 
 
 def record_order(session: Session, workspace_id: str, user_id: str, order: int) -> None:

@@ -428,7 +428,7 @@ def test_sigterm_mid_burst_answers_every_acknowledged_click(tmp_path, fake_slack
     acked = {name for name, status in statuses.items() if status == 200}
     assert acked, statuses
     replied = {c.path.removeprefix("/response/") for c in fake_slack.of("response_url")}
-    assert acked <= replied  # every acknowledged click got its feedback before the process ended
+    assert acked <= replied, output  # every acknowledged click got its feedback before the process ended
     with ctx.sessions() as s:
         stored = set(s.scalars(select(Answer.user_id)))
     acked_users = {f"U{int(name[1:]) % 150:03d}" for name in acked}
