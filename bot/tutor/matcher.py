@@ -110,7 +110,8 @@ class Params:
     side_weight: float = 0.4
     named_tf: float = 2.5  # weighted use that makes a word name its topic (a title or alias word does)
     named_focus: float = 0.45
-    confident: float = 0.30
+    name_info: float = 0.2
+    confident: float = 0.30  # chosen by tests/bot/tutor/tuning.py on the whole dev set (5-fold CV agrees)
     unsure: float = 0.12
     followup_words: int = 5
 
@@ -174,6 +175,7 @@ class Matcher:
         }
         self._framing = lexicon.framing()
         self._side_terms = self._facet_terms.get("research", set()) | self._facet_terms.get("production", set())
+        self._facet_words = set().union(*self._facet_terms.values()) if self._facet_terms else set()
         self._lock = threading.Lock()
         self._cache: dict[str, _Word] = {}
 
@@ -214,6 +216,7 @@ class Matcher:
             self._sat[term] = sat
             total = sum(sat.values())
             self._focus[term] = {tid: s / total for tid, s in sat.items()}
+        self._typed_best = {t: max(per, key=per.__getitem__) for t, per in self._typed_tf.items()}
         self._on = {
             term: 1.0 if term in self._typed_tf else min(1.0, p.body_on * sum(per.values()) / p.answer_weight)
             for term, per in self._tf.items()
@@ -347,6 +350,8 @@ class Matcher:
             if self._is_jargon(w.surface):
                 jargon_terms.add(term)
             weight = self._idf[term] * w.similarity * w.info
+            # Frame words ('research', 'why', 'example') and the commonest words ('what') name no topic.
+            names = term not in self._facet_words and w.info >= p.name_info
             if term in self._side_terms:
                 weight *= p.side_weight  # 'research', 'industry': every question's frame, weak evidence of a topic
             for tid, sat in self._sat[term].items():
@@ -354,12 +359,13 @@ class Matcher:
                 scores[tid] += evidence
                 focused[tid] += evidence * self._focus[term][tid]
                 typed = self._typed_tf.get(term, {}).get(tid, 0.0)
-                if typed >= p.named_tf and self._focus[term][tid] >= p.named_focus:
+                best = tid == self._typed_best.get(term)
+                if names and typed >= p.named_tf and (best or self._focus[term][tid] >= p.named_focus):
                     a.named[tid] = min(a.named.get(tid, 1e9), order[key])
         if not scores:
             return a
         phrases = self._phrase_scores(
-            " ".join(w.term for w in seen.values() if w.term and w.term not in self._side_terms)
+            " ".join(w.term for w in seen.values() if w.term and w.term not in self._side_terms and w.info > p.info_min)
         )
         for tid, ratio in phrases.items():
             if tid in scores:
@@ -428,13 +434,15 @@ class Matcher:
         if a.compare and len(named) >= 2 and top_id in named:
             # A comparison names each topic with its own words: that is no ambiguity. The topic named first
             # answers when the two score alike ("latency vs cost" is about latency, then cost).
-            if a.named[named[1]] < a.named[top_id] and a.scores[named[1]] >= 0.8 * top:
+            if a.named[named[1]] < a.named[top_id] and a.scores[named[1]] >= 0.5 * top:
                 top_id, top = named[1], a.scores[named[1]]
                 a.ranked.sort(key=lambda kv: kv[0] != top_id)
             also = tuple(t for t in named if t != top_id)
         confidence = self._confidence(a, comparison=bool(also))
-        if context_topic and not a.named and self._is_followup(a):
-            return self._followup(question, a, context_topic)
+        if context_topic and self._is_followup(a):
+            if not a.named:
+                return self._followup(question, a, context_topic)
+            confidence = max(confidence, p.confident)  # "what about cost?": a follow-up naming its own topic
         suggestions = tuple(tid for tid, score in a.ranked[:3] if score >= top * 0.4)
         if a.jargon and top_id not in a.named:
             return Match(question, None, confidence, suggestions, Band.NOT_COVERED)
