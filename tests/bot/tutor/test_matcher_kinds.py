@@ -32,7 +32,9 @@ def test_terse_and_shorthand(question, topic):
     assert (match.topic, match.band) == (topic, Band.ANSWER)
 
 
-@pytest.mark.parametrize(("question", "topic"), [("dat", "data"), ("cst", "cost"), ("bais", "fairness"), ("ltency", "latency")])
+@pytest.mark.parametrize(
+    ("question", "topic"), [("dat", "data"), ("cst", "cost"), ("bais", "fairness"), ("ltency", "latency")]
+)
 def test_a_short_word_with_a_letter_missing_or_swapped(question, topic):
     assert MATCHER.match(question).topic == topic
 
@@ -87,7 +89,8 @@ def test_a_follow_up_without_context_is_not_answered():
 
 
 @pytest.mark.parametrize(
-    "question", ["what's the difference in hyperparameter tuning", "how do I tune learning rate", "how do I pick a batch size"]
+    "question",
+    ["what's the difference in hyperparameter tuning", "how do I tune learning rate", "how do I pick a batch size"],
 )
 def test_machine_learning_outside_the_bank_is_not_covered(question):
     match = MATCHER.match(question)
