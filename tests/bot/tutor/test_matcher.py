@@ -35,6 +35,19 @@ def test_labelled_questions_are_not_copied_into_the_bank():
     assert copied == []
 
 
+def _sealed_near_copies() -> int:
+    """How many sealed questions are (nearly) a bank phrasing: a count only, never a question."""
+    sealed = yaml.safe_load((Path(__file__).parents[2] / "data" / "sealed_questions.yaml").read_text())
+    phrasings = [p.lower() for t in BANK.topics.values() for p in t.phrasings]
+    return sum(any(fuzz.ratio(e["q"].lower(), p) >= 85 for p in phrasings) for e in sealed)
+
+
+def test_sealed_questions_are_not_copied_into_the_bank():
+    """The same guard for the sealed set, stricter (85), reporting a count only."""
+    near_copies = _sealed_near_copies()
+    assert near_copies == 0, f"{near_copies} sealed questions are near-copies of bank phrasings (not shown)"
+
+
 def test_accuracy_and_rejection_on_the_labelled_set():
     dev = figures(MATCHER.match, EVAL)
     print(f"\ndev set: {dev.line()}")
