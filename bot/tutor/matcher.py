@@ -23,6 +23,7 @@ Two topics each named by their own words make a comparison: the first-ranked ans
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -99,21 +100,27 @@ class Params:
     zipf_common: float = 6.5  # Zipf frequency at which a word weighs info_min ('the', 'what')
     zipf_rare: float = 3.0  # ... and at which it weighs fully ('latency', 'brake')
     info_min: float = 0.1
+    rank_info_power: float = 0.25  # how much everyday commonness discounts a bank word's evidence when ranking
     foreign_common: float = 7.0  # the same scale for words foreign to the subject: 'heart' says 'not ML'
     foreign_rare: float = 4.5
+    compare_ratio: float = 0.25  # in a comparison the topic named first answers if it scores this share of the top
     margin_floor: float = 0.5  # confidence kept when the runner-up scores as high as the top topic
+    margin_full: float = 1.0  # gap (1 - runner-up / top) from which the runner-up no longer lowers confidence
     share_power: float = 2.0
     phrase_weight: float = 1.0
+    nn_weight: float = 6.0  # weight of the nearest title, alias or phrasing (term overlap) beside BM25
+    nn_dice: float = 0.5  # 1: share of the question's weight a phrasing covers; 0: share of the phrasing's
     phrase_floor: float = 0.6
     verbatim_floor: float = 0.85
     typo_margin: float = 1.0  # a typo's fix must be this much more common (Zipf) than the typed word
     side_weight: float = 0.4
     named_tf: float = 2.5  # weighted use that makes a word name its topic (a title or alias word does)
     named_focus: float = 0.45
-    name_info: float = 0.2
+    name_info: float = 0.3
     confident: float = 0.30  # chosen by tests/bot/tutor/tuning.py on the whole dev set (5-fold CV agrees)
     unsure: float = 0.12
     followup_words: int = 5
+    jargon_evidence: float = 4.5  # unexplained jargon outweighs a topic named by less evidence than this
 
 
 @dataclass
@@ -143,6 +150,7 @@ class _Analysis:
     jargon: bool = False
     compare: bool = False
     phrases: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # BM25 with full rarity weights
 
 
 def _fold_table(stem: Stemmer) -> dict[str, str]:
@@ -170,10 +178,11 @@ class Matcher:
         self._jargon_phrases = [tuple(w.split()) for w in lexicon.glossary() if " " in w]
         facet_words = lexicon.facets()
         self._compare_words = facet_words.get("compare", frozenset())
-        self._facet_terms = {
-            name: {self._term(w) for w in ws} for name, ws in facet_words.items() if name != "compare"
-        }
+        self._facet_terms = {name: {self._term(w) for w in ws} for name, ws in facet_words.items() if name != "compare"}
         self._framing = lexicon.framing()
+        greeting = "|".join(sorted(lexicon.greetings()))
+        # a greeting word, a few more words, then a comma, colon, exclamation mark, full stop or dash
+        self._greeting = re.compile(rf"^\W*(?:{greeting})\b[^,:;!?.\n]{{0,30}}?(?:[,:;!.\n]|\s[-\u2013\u2014])+", re.I)
         self._side_terms = self._facet_terms.get("research", set()) | self._facet_terms.get("production", set())
         self._facet_words = set().union(*self._facet_terms.values()) if self._facet_terms else set()
         self._lock = threading.Lock()
@@ -183,6 +192,7 @@ class Matcher:
         typed_tf: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self._choices: list[str] = []
         self._choice_topic: list[str] = []
+        self._choice_terms: list[frozenset[str]] = []
         spelled: dict[str, float] = defaultdict(float)  # bank spelling -> weighted uses
         for topic in topics:
             typed = [(topic.title, p.title_weight)]
@@ -203,6 +213,7 @@ class Matcher:
                 if is_typed and terms:
                     self._choices.append(" ".join(terms))
                     self._choice_topic.append(topic.id)
+                    self._choice_terms.append(frozenset(terms))
         n = len(self._topics)
         self._tf = {t: dict(per) for t, per in tf.items()}
         self._typed_tf = {t: dict(per) for t, per in typed_tf.items()}
@@ -216,6 +227,15 @@ class Matcher:
             self._sat[term] = sat
             total = sum(sat.values())
             self._focus[term] = {tid: s / total for tid, s in sat.items()}
+        # Nearest phrasing: each typed string as a set of terms, weighted by how rare the term is among them.
+        n_choices = len(self._choice_terms)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for idx, terms_of in enumerate(self._choice_terms):
+            for term in terms_of:
+                postings[term].append(idx)
+        self._cidf = {t: math.log(1 + n_choices / len(ix)) for t, ix in postings.items()}
+        self._postings = {t: tuple(ix) for t, ix in postings.items()}
+        self._choice_mass = [sum(self._cidf[t] for t in terms_of) for terms_of in self._choice_terms]
         self._typed_best = {t: max(per, key=per.__getitem__) for t, per in self._typed_tf.items()}
         self._on = {
             term: 1.0 if term in self._typed_tf else min(1.0, p.body_on * sum(per.values()) / p.answer_weight)
@@ -236,7 +256,10 @@ class Matcher:
         """Shorthand expanded, stop words and single letters dropped."""
         out = []
         for w in raw:
-            for x in self._abbrev.get(w, (w,)):
+            expansion = self._abbrev.get(w)
+            if expansion is None and w.endswith("s") and w[:-1] in self._abbrev:
+                expansion = self._abbrev[w[:-1]]  # 'reqs', 'recs': the plural of a listed shorthand
+            for x in expansion or (w,):
                 if x not in self._stop and len(x) > 1:
                     out.append(x)
         return out
@@ -309,13 +332,28 @@ class Matcher:
     def _analyse(self, question: str) -> _Analysis:
         p = self.params
         a = _Analysis()
-        raw = words(question.strip()[:MAX_QUESTION_CHARS])
+        text = question.strip()[:MAX_QUESTION_CHARS]
+        opening = self._greeting.match(text)
+        if opening and opening.end() < len(text):
+            text = text[opening.end() :]  # "hey team, ..." / "morning all - ...": the greeting names no topic
+        raw = words(text)
         while raw and raw[0] in self._framing | self._stop:
             raw = raw[1:]
+        a.compare = any(w in self._compare_words for w in raw)
+        inside = {
+            j
+            for ph in self._jargon_phrases
+            for i in range(len(raw))
+            if raw[i : i + len(ph)] == list(ph)
+            for j in range(i, i + len(ph))
+        }
+        a.jargon = bool(inside)
+        if inside:
+            # 'batch size', 'learning rate': the words of a jargon term are that term, no evidence of a topic
+            a.on += sum(self._info(raw[j]) for j in inside)
+            raw = [w for j, w in enumerate(raw) if j not in inside]
         content = self._content(raw)
         a.content_words = len(content)
-        a.compare = any(w in self._compare_words for w in raw)
-        a.jargon = any(raw[i : i + len(ph)] == list(ph) for ph in self._jargon_phrases for i in range(len(raw)))
         seen: dict[str, _Word] = {}
         order: dict[str, int] = {}
         for i, surface in enumerate(content):
@@ -349,14 +387,19 @@ class Matcher:
             a.foreign += w.info * (1 - on)
             if self._is_jargon(w.surface):
                 jargon_terms.add(term)
-            weight = self._idf[term] * w.similarity * w.info
+            weight = self._idf[term] * w.similarity
             # Frame words ('research', 'why', 'example') and the commonest words ('what') name no topic.
             names = term not in self._facet_words and w.info >= p.name_info
+            if term in self._anchor_terms:
+                names = False  # 'ml', 'model': the subject of every question, the name of no topic
             if term in self._side_terms:
                 weight *= p.side_weight  # 'research', 'industry': every question's frame, weak evidence of a topic
+            rank_weight = weight * w.info**p.rank_info_power
+            weight *= w.info
             for tid, sat in self._sat[term].items():
-                evidence = weight * sat
+                evidence = rank_weight * sat
                 scores[tid] += evidence
+                a.evidence[tid] += weight * sat
                 focused[tid] += evidence * self._focus[term][tid]
                 typed = self._typed_tf.get(term, {}).get(tid, 0.0)
                 best = tid == self._typed_best.get(term)
@@ -364,12 +407,18 @@ class Matcher:
                     a.named[tid] = min(a.named.get(tid, 1e9), order[key])
         if not scores:
             return a
+        if p.nn_weight:
+            for tid, sim in self._nearest(seen).items():
+                if tid in scores:
+                    scores[tid] += p.nn_weight * sim
         phrases = self._phrase_scores(
             " ".join(w.term for w in seen.values() if w.term and w.term not in self._side_terms and w.info > p.info_min)
         )
         for tid, ratio in phrases.items():
             if tid in scores:
-                scores[tid] += p.phrase_weight * max(0.0, ratio - p.phrase_floor) / (1 - p.phrase_floor)
+                bonus = p.phrase_weight * max(0.0, ratio - p.phrase_floor) / (1 - p.phrase_floor)
+                scores[tid] += bonus
+                a.evidence[tid] += bonus
         a.phrases = phrases
         a.scores = dict(scores)
         a.ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -382,6 +431,31 @@ class Matcher:
         )
         a.focus = focused[top] / raw_top if raw_top > 0 else 1.0
         return a
+
+    def _nearest(self, seen: dict[str, _Word]) -> dict[str, float]:
+        """Per topic, how closely its nearest title, alias or phrasing shares the question's terms (0..1)."""
+        p = self.params
+        weights: dict[str, float] = {}
+        for w in seen.values():
+            if w.term and w.term in self._cidf:
+                weight = self._cidf[w.term] * w.similarity * w.info**p.rank_info_power
+                if w.term in self._side_terms:
+                    weight *= p.side_weight
+                weights[w.term] = max(weights.get(w.term, 0.0), weight)
+        if not weights:
+            return {}
+        q_mass = sum(weights.values())
+        shared: dict[int, float] = defaultdict(float)
+        for term, weight in weights.items():
+            for idx in self._postings[term]:
+                shared[idx] += weight
+        best: dict[str, float] = {}
+        for idx, common in shared.items():
+            sim = common / (p.nn_dice * q_mass + (1 - p.nn_dice) * self._choice_mass[idx])
+            tid = self._choice_topic[idx]
+            if sim > best.get(tid, 0.0):
+                best[tid] = sim
+        return best
 
     def _phrase_scores(self, terms: str) -> dict[str, float]:
         best: dict[str, float] = {}
@@ -397,10 +471,11 @@ class Matcher:
     def _confidence(self, a: _Analysis, comparison: bool) -> float:
         p = self.params
         top = a.ranked[0][1]
-        strength = 1 - math.exp(-top / p.strength_scale)
+        strength = 1 - math.exp(-a.evidence[a.ranked[0][0]] / p.strength_scale)
         focus = 1.0 if comparison else p.focus_floor + (1 - p.focus_floor) * min(1.0, a.focus)
         runner_up = a.ranked[1][1] if len(a.ranked) > 1 and not comparison else 0.0
-        margin = p.margin_floor + (1 - p.margin_floor) * max(0.0, top - runner_up) / top
+        gap = min(1.0, max(0.0, top - runner_up) / top / p.margin_full)
+        margin = p.margin_floor + (1 - p.margin_floor) * gap
         foreign = a.foreign * (p.anchor_discount if a.anchored else 1.0)
         share = (a.on / (a.on + foreign) if a.on + foreign > 0 else 0.0) ** p.share_power
         # A near-verbatim title, alias or phrasing is its own evidence, however common its words are.
@@ -434,7 +509,7 @@ class Matcher:
         if a.compare and len(named) >= 2 and top_id in named:
             # A comparison names each topic with its own words: that is no ambiguity. The topic named first
             # answers when the two score alike ("latency vs cost" is about latency, then cost).
-            if a.named[named[1]] < a.named[top_id] and a.scores[named[1]] >= 0.5 * top:
+            if a.named[named[1]] < a.named[top_id] and a.scores[named[1]] >= p.compare_ratio * top:
                 top_id, top = named[1], a.scores[named[1]]
                 a.ranked.sort(key=lambda kv: kv[0] != top_id)
             also = tuple(t for t in named if t != top_id)
@@ -444,7 +519,8 @@ class Matcher:
                 return self._followup(question, a, context_topic)
             confidence = max(confidence, p.confident)  # "what about cost?": a follow-up naming its own topic
         suggestions = tuple(tid for tid, score in a.ranked[:3] if score >= top * 0.4)
-        if a.jargon and top_id not in a.named:
+        if a.jargon and (top_id not in a.named or a.evidence[top_id] < p.jargon_evidence):
+            # 'how do I pick a batch size': the ML term is what it asks about, and no topic explains it
             return Match(question, None, confidence, suggestions, Band.NOT_COVERED)
         facet = self._facet(a, followup=False)
         if confidence >= p.confident:

@@ -16,10 +16,10 @@ from bot.tutor.matcher import Matcher, Params, build_matcher
 from tests.bot.tutor.evaluation import Figures, figures
 
 GRID: dict[str, Sequence[float]] = {
-    "confident": (0.2, 0.25, 0.3, 0.35),
+    "confident": (0.2, 0.25, 0.3, 0.35, 0.4),
     "share_power": (1.0, 1.5, 2.0),
     "anchor_discount": (0.2, 0.35, 0.5),
-    "margin_floor": (0.3, 0.5),
+    "margin_floor": (0.0, 0.15, 0.3, 0.5),
 }
 
 
@@ -50,9 +50,11 @@ def _score(results: Sequence[object], entries: Sequence[dict]) -> Figures:
     return figures(lambda _: next(answers), entries)
 
 
-def cross_validate(topics: object, entries: Sequence[dict], k: int = 5) -> tuple[Figures, list[Params]]:
+def cross_validate(
+    topics: object, entries: Sequence[dict], k: int = 5, base: Params | None = None
+) -> tuple[Figures, list[Params]]:
     """Pooled figures over the k held-out folds, and the constants each fold's tuning chose."""
-    matcher = build_matcher(topics)  # type: ignore[arg-type]
+    matcher = build_matcher(topics, base)  # type: ignore[arg-type]
     points = grid_points(matcher.params)
     results = [_results(matcher, p, entries) for p in points]  # every grid point on every question, once
     folds = [[i for i in range(len(entries)) if i % k == fold] for fold in range(k)]
@@ -67,6 +69,6 @@ def cross_validate(topics: object, entries: Sequence[dict], k: int = 5) -> tuple
         )
         chosen.append(points[best])
         held_out.update({i: results[best][i] for i in fold})
-    matcher.params = Params()
+    matcher.params = base or Params()
     pooled = _score([held_out[i] for i in range(len(entries))], entries)
     return pooled, chosen
