@@ -38,6 +38,7 @@ from bot.tutor.text import Stemmer, words
 
 MAX_QUESTION_CHARS = 1000  # longer input is cut before matching: cost stays bounded, meaning rarely lives past it
 _CACHE_LIMIT = 8192
+_LONG_POSTINGS = 100  # a term in more typed strings than this is too common to lead the nearest-phrasing search
 FACETS = ("research", "production", "example", "why")
 
 
@@ -482,9 +483,18 @@ class Matcher:
             return {}
         q_mass = sum(weights.values())
         shared: dict[int, float] = defaultdict(float)
-        for term, weight in weights.items():
+        # Terms most phrasings hold ('model', 'data') are added only where a rarer term already led: a phrasing
+        # sharing nothing else is never the nearest one, and walking their long postings is the costly part.
+        rare = [t for t in weights if len(self._postings[t]) <= _LONG_POSTINGS]
+        common = [t for t in weights if len(self._postings[t]) > _LONG_POSTINGS]
+        for term in rare or common:
+            weight = weights[term]
             for idx in self._postings[term]:
                 shared[idx] += weight
+        if rare:
+            for idx in shared:
+                terms_of = self._choice_terms[idx]
+                shared[idx] += sum(weights[t] for t in common if t in terms_of)
         best: dict[str, float] = {}
         for idx, common in shared.items():
             sim = common / (p.nn_dice * q_mass + (1 - p.nn_dice) * self._choice_mass[idx])
@@ -494,10 +504,13 @@ class Matcher:
         return best
 
     def _phrase_scores(self, terms: str) -> dict[str, float]:
+        p = self.params
         best: dict[str, float] = {}
         if not terms:
             return best
-        for _, score, idx in process.extract(terms, self._choices, scorer=fuzz.ratio, limit=6):
+        # Ratios under the phrase floor change nothing, so the cutoff only saves time.
+        cutoff = 100 * min(p.phrase_floor, p.verbatim_floor)
+        for _, score, idx in process.extract(terms, self._choices, scorer=fuzz.ratio, limit=6, score_cutoff=cutoff):
             tid = self._choice_topic[idx]
             best[tid] = max(best.get(tid, 0.0), score / 100)
         return best
