@@ -4,20 +4,28 @@ Words. A question is normalised (text.py), shorthand is expanded ("prod" -> prod
 word is stemmed (Snowball) and folded through synonym groups, so 'gpus', 'hardware' and 'TPU' are one term. A
 word the bank does not know is tried as a typo of a bank word (one edit, two from 7 letters), but only when it is
 much rarer in everyday English than the word it would become (wordfreq's Zipf frequencies, a noisy-channel
-guess): 'cot' becomes 'cost', 'lunch' stays lunch. Word lists are data files (bot/tutor/lexicon/).
+guess): 'cot' becomes 'cost', 'lunch' stays lunch. A greeting that opens the message ("hey team,") is dropped,
+and the words of a jargon term ('batch size') are that term, not evidence of a topic. Word lists are data files
+(bot/tutor/lexicon/).
 
 Ranking. Every topic is one document made of fields: title, aliases and phrasings (what people type) weigh
 most, the answer, key points and example less. A topic's score is BM25 over those weighted fields (the bank's
-own rarity ranks 'drift' above 'model'), plus a bonus for a near-verbatim match with one of its phrasings.
+own rarity ranks 'drift' above 'model'; everyday commonness discounts a word only mildly here), plus the
+overlap with the topic's nearest title, alias or phrasing (shared terms weighted by rarity among the typed
+strings: a question worded like one phrasing leans to its topic), plus a bonus for a near-verbatim match.
 
 Confidence (what rejects off-subject chatter and sends vague questions to "did you mean"):
-- strength: how much evidence the top topic has, saturating; one title or alias word is plenty;
-- focus: how much of that evidence comes from words that point at this topic rather than at several;
+- strength: how much evidence the top topic has, with every word discounted by its everyday commonness except
+  the words of topic titles ('data', 'cost'), saturating; one title or alias word is plenty;
+- margin: how far the runner-up trails; two topics scoring close together is where wrong answers come from,
+  so a runner-up above half the top score pulls confidence down towards 'did you mean';
 - subject share: the weight of the question's on-subject words against the words foreign to the subject,
   each weighted by how rare it is in everyday English ('brake' says more than 'left'); foreign words count
   less when the question is plainly about machine learning ('model', 'ml', 'training'...).
 A question about machine learning that no topic explains is NOT_COVERED; one about something else is UNKNOWN.
-Two topics each named by their own words make a comparison: the first-ranked answers, the others are `also`.
+Two topics each named by their own words make a comparison: the one named first answers (unless it scores far
+below the top), the others are `also`. A multi-word title or alias ('data pipelines') names its topic where it
+starts, and its words name nothing else.
 """
 
 from __future__ import annotations
@@ -95,7 +103,7 @@ class Params:
     example_weight: float = 0.25
     k1: float = 8.0  # BM25 saturation of a topic's weighted term frequency (a title weighs 4)
     strength_scale: float = 5.0  # evidence at which strength reaches 1 - 1/e
-    focus_floor: float = 1.0  # confidence kept when the evidence is spread evenly over topics
+    focus_floor: float = 1.0  # confidence kept when the evidence is spread evenly over topics (1: focus unused)
     body_on: float = 0.6  # how on-subject a word counts that the bank uses only in answers
     anchor_discount: float = 0.2  # foreign words weigh this much when the question is plainly about ML
     zipf_common: float = 6.5  # Zipf frequency at which a word weighs info_min ('the', 'what')
@@ -119,8 +127,9 @@ class Params:
     named_tf: float = 2.5  # weighted use that makes a word name its topic (a title or alias word does)
     named_focus: float = 0.45
     name_info: float = 0.3
-    confident: float = 0.40  # band constants chosen by tests/bot/tutor/tuning.py on the whole dev set and the
-    # bank's phrasings held out ten-fold (5-fold CV on dev picks the same in every fold)
+    # Band constants (confident, share_power, anchor_discount, margin_floor, margin_full) chosen by
+    # tests/bot/tutor/tuning.py on the whole dev set plus the bank's phrasings held out ten-fold.
+    confident: float = 0.40
     unsure: float = 0.12
     followup_words: int = 5
     jargon_evidence: float = 4.5  # unexplained jargon outweighs a topic named by less evidence than this
