@@ -187,7 +187,10 @@ class Matcher:
         self._anchor_terms = {self._term(w) for w in lexicon.anchors()}
         self._jargon = {w for w in lexicon.glossary() if " " not in w}
         self._jargon_stems = {self._stem(w) for w in self._jargon}
-        self._jargon_phrases = [tuple(w.split()) for w in lexicon.glossary() if " " in w]
+        self._jargon_phrases: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # first word -> terms
+        for term in lexicon.glossary():
+            if " " in term:
+                self._jargon_phrases[term.split()[0]].append(tuple(term.split()))
         facet_words = lexicon.facets()
         self._compare_words = facet_words.get("compare", frozenset())
         self._facet_terms = {name: {self._term(w) for w in ws} for name, ws in facet_words.items() if name != "compare"}
@@ -366,9 +369,9 @@ class Matcher:
         a.compare = any(w in self._compare_words for w in raw)
         inside = {
             j
-            for ph in self._jargon_phrases
-            for i in range(len(raw))
-            if raw[i : i + len(ph)] == list(ph)
+            for i, first in enumerate(raw)
+            for ph in self._jargon_phrases.get(first, ())
+            if tuple(raw[i : i + len(ph)]) == ph
             for j in range(i, i + len(ph))
         }
         a.jargon = bool(inside)
