@@ -1,4 +1,8 @@
-"""Matcher accuracy on the labelled set, and its contract."""
+"""Matcher accuracy on the labelled (development) set, its k-fold cross-validation, and its contract.
+
+The dev set is where tuning happens, so its figures flatter; cross-validation tunes the band constants on k-1
+folds and measures on the fold left out; the sealed set (test_matcher_sealed.py) is the honest figure.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,12 @@ from rapidfuzz import fuzz
 
 from bot.tutor.matcher import Band, build_matcher
 from content.loader import load_bank
+from tests.bot.tutor.evaluation import figures
+from tests.bot.tutor.tuning import cross_validate
 
 EVAL = yaml.safe_load((Path(__file__).parents[2] / "data" / "eval_questions.yaml").read_text())
 BANK = load_bank()
 MATCHER = build_matcher(BANK.topics)
-
-
-def scores(entries: list[dict]) -> tuple[float, float, float]:
-    on = [e for e in entries if e["topic"]]
-    off = [e for e in entries if not e["topic"]]
-    top1 = sum(MATCHER.match(e["q"]).topic == e["topic"] for e in on) / len(on)
-    rejected = sum(MATCHER.match(e["q"]).topic is None for e in off) / len(off)
-    confidently_wrong = sum(MATCHER.match(e["q"]).topic not in (None, e["topic"]) for e in on) / len(on)
-    return top1, rejected, confidently_wrong
 
 
 def test_labelled_set_is_big_and_varied():
@@ -38,20 +35,44 @@ def test_labelled_questions_are_not_copied_into_the_bank():
     assert copied == []
 
 
+def _sealed_near_copies() -> int:
+    """How many sealed questions are (nearly) a bank phrasing: a count only, never a question."""
+    sealed = yaml.safe_load((Path(__file__).parents[2] / "data" / "sealed_questions.yaml").read_text())
+    phrasings = [p.lower() for t in BANK.topics.values() for p in t.phrasings]
+    return sum(any(fuzz.ratio(e["q"].lower(), p) >= 85 for p in phrasings) for e in sealed)
+
+
+def test_sealed_questions_are_not_copied_into_the_bank():
+    """The same guard for the sealed set, stricter (85), reporting a count only."""
+    near_copies = _sealed_near_copies()
+    assert near_copies == 0, f"{near_copies} sealed questions are near-copies of bank phrasings (not shown)"
+
+
 def test_accuracy_and_rejection_on_the_labelled_set():
-    top1, rejected, wrong = scores(EVAL)
-    print(f"top-1 {top1:.3f}, off-subject rejection {rejected:.3f}, confidently wrong {wrong:.3f}")
-    assert top1 >= 0.92
-    assert rejected >= 0.90
-    assert wrong <= 0.05
+    dev = figures(MATCHER.match, EVAL)
+    print(f"\ndev set: {dev.line()}")
+    assert dev.top1 >= 0.90
+    assert dev.rejection >= 0.90
+    assert dev.wrong <= 0.04
 
 
-def test_held_out_third_generalises():
-    """Every third question was never looked at one by one while tuning; it must not fall far behind."""
-    top1, rejected, _ = scores([e for i, e in enumerate(EVAL) if i % 3 == 2])
-    print(f"held out: top-1 {top1:.3f}, rejection {rejected:.3f}")
-    assert top1 >= 0.90
-    assert rejected >= 0.85
+def test_cross_validation_on_the_labelled_set():
+    """Band constants tuned on four fifths of the dev set (and the bank's phrasings held out ten-fold), measured
+    on the fifth left out, five times. The held-out phrasings' own figures are printed too: wording the bank does
+    not hold, the closest thing to the sealed set that tuning may look at."""
+    pooled, chosen, bank = cross_validate(BANK.topics, EVAL, k=5)
+    print(f"\n5-fold cross-validation: {pooled.line()}")
+    for i, params in enumerate(chosen):
+        print(
+            f"  fold {i}: confident {params.confident}, share_power {params.share_power}, "
+            f"anchor_discount {params.anchor_discount}, margin_floor {params.margin_floor}, "
+            f"margin_full {params.margin_full}"
+        )
+    assert bank is not None
+    print(f"bank phrasings held out 10-fold: {bank.line()}")
+    assert pooled.top1 >= 0.88
+    assert pooled.rejection >= 0.85
+    assert pooled.wrong <= 0.05
 
 
 @pytest.mark.parametrize("question", ["what's for lunch", "how do I reset my password", "", "   ", "?!?"])
@@ -74,7 +95,7 @@ def test_the_examples_from_the_brief(question, topic):
 
 def test_json_contract():
     result = MATCHER.match("why do models drift in prod").as_json()
-    assert list(result) == ["question", "topic", "confidence", "suggestions"]
+    assert list(result)[:4] == ["question", "topic", "confidence", "suggestions"]
     assert 0 <= result["confidence"] <= 1 and len(result["suggestions"]) <= 3
     assert all(s in BANK.topics for s in result["suggestions"])
 
