@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import DAILY, question_blocks, status_line
 from bot.blocks.score_blocks import weekly_summary_blocks
-from bot.services import leaderboards
+from bot.services import item_stats, leaderboards
 from bot.services.context import Context
 from bot.services.slack_clients import slack_error
 from bot.tutor import quiz_rules
@@ -139,10 +139,9 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
                 return f"today's quiz ({day}) was sent; waiting for Slack to confirm it"
             return f"already has the quiz for {day}"
         usage, recent = posts.question_usage(session, channel.workspace_id, channel.channel_id)
-        by_id = ctx.bank.questions_by_id
-        question = quiz_rules.next_question(
-            ctx.bank.questions, usage, [by_id[q].difficulty for q in recent if q in by_id], f"{channel.id}:{day}"
-        )
+        by_id, seen = ctx.bank.questions_by_id, item_stats.observed_difficulties(ctx, channel.workspace_id)
+        recent_levels = [seen.get(q, by_id[q].difficulty) for q in recent if q in by_id]
+        question = quiz_rules.next_question(ctx.bank.questions, usage, recent_levels, f"{channel.id}:{day}", seen)
         post = posts.claim_post(
             session,
             workspace_id=channel.workspace_id,
