@@ -132,6 +132,11 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
         return "not due"
     if channel.skipped_on == day:
         return f"skipped today: Slack said {channel.last_error}"
+    # Observed difficulty (for the mix) is an aggregate over the workspace's answers: read it outside the write
+    # lock, where it holds up no click, and only while today is unposted (this runs every tick all day).
+    with reading(ctx.sessions) as session:
+        unposted = posts.post_on(session, channel.workspace_id, channel.channel_id, day) is None
+    seen = item_stats.observed_difficulties(ctx, channel.workspace_id) if unposted else {}
     with transaction(ctx.sessions) as session:
         existing = posts.post_on(session, channel.workspace_id, channel.channel_id, day)
         if existing is not None:
@@ -139,7 +144,7 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
                 return f"today's quiz ({day}) was sent; waiting for Slack to confirm it"
             return f"already has the quiz for {day}"
         usage, recent = posts.question_usage(session, channel.workspace_id, channel.channel_id)
-        by_id, seen = ctx.bank.questions_by_id, item_stats.observed_difficulties(ctx, channel.workspace_id)
+        by_id = ctx.bank.questions_by_id
         recent_levels = [seen.get(q, by_id[q].difficulty) for q in recent if q in by_id]
         question = quiz_rules.next_question(ctx.bank.questions, usage, recent_levels, f"{channel.id}:{day}", seen)
         post = posts.claim_post(
