@@ -1,4 +1,4 @@
-"""`lab2prod content check|gaps`: for the authors of the teaching material."""
+"""`lab2prod content check|gaps|stats`: for the authors of the teaching material."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli import content_stats
 from bot.cli.runtime import context
 from bot.logs import clean
 from bot.services import maintenance
@@ -25,6 +26,7 @@ def add_commands(sub: Any) -> None:
     actions.add_parser("gaps", help="questions the tutor could not answer, least helpful topics").set_defaults(
         func=gaps_command
     )
+    content_stats.add_stats_command(actions)
 
 
 def check_command(args: argparse.Namespace) -> int:

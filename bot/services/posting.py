@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import DAILY, question_blocks, status_line
 from bot.blocks.score_blocks import weekly_summary_blocks
-from bot.services import leaderboards
+from bot.services import item_stats, leaderboards
 from bot.services.context import Context
 from bot.services.slack_clients import slack_error
 from bot.tutor import quiz_rules
@@ -132,6 +132,11 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
         return "not due"
     if channel.skipped_on == day:
         return f"skipped today: Slack said {channel.last_error}"
+    # Observed difficulty (for the mix) is an aggregate over the workspace's answers: read it outside the write
+    # lock, where it holds up no click, and only while today is unposted (this runs every tick all day).
+    with reading(ctx.sessions) as session:
+        unposted = posts.post_on(session, channel.workspace_id, channel.channel_id, day) is None
+    seen = item_stats.observed_difficulties(ctx, channel.workspace_id) if unposted else {}
     with transaction(ctx.sessions) as session:
         existing = posts.post_on(session, channel.channel_id, day)
         if existing is not None:
@@ -140,9 +145,8 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
             return f"already has the quiz for {day}"
         usage, recent = posts.question_usage(session, channel.channel_id)
         by_id = ctx.bank.questions_by_id
-        question = quiz_rules.next_question(
-            ctx.bank.questions, usage, [by_id[q].difficulty for q in recent if q in by_id], f"{channel.id}:{day}"
-        )
+        recent_levels = [seen.get(q, by_id[q].difficulty) for q in recent if q in by_id]
+        question = quiz_rules.next_question(ctx.bank.questions, usage, recent_levels, f"{channel.id}:{day}", seen)
         post = posts.claim_post(
             session,
             workspace_id=channel.workspace_id,

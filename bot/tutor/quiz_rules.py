@@ -60,16 +60,23 @@ def _spread(key: str) -> int:
 
 
 def next_question(
-    questions: Sequence[QuestionLike], times_used: Mapping[str, int], recent_difficulties: Sequence[int], seed: str
+    questions: Sequence[QuestionLike],
+    times_used: Mapping[str, int],
+    recent_difficulties: Sequence[int],
+    seed: str,
+    observed: Mapping[str, int] | None = None,
 ) -> QuestionLike:
     """Least-used questions first (so nothing repeats until the bank is exhausted), then the difficulty seen
-    least in the recent posts (so difficulty is mixed), then a stable shuffle."""
+    least in the recent posts (so difficulty is mixed), then a stable shuffle. A question's difficulty is its
+    `observed` one where given (enough answers to know it), else the declared one; `recent_difficulties`
+    should be reckoned the same way."""
     if not questions:
         raise ValueError("the quiz bank is empty")
     fewest = min(times_used.get(q.id, 0) for q in questions)
     fresh = [q for q in questions if times_used.get(q.id, 0) == fewest]
     seen = Counter(recent_difficulties)
-    return min(fresh, key=lambda q: (seen[q.difficulty], _spread(f"{seed}:{q.id}")))
+    level = observed or {}
+    return min(fresh, key=lambda q: (seen[level.get(q.id, q.difficulty)], _spread(f"{seed}:{q.id}")))
 
 
 def weakest_topic(wrong_by_topic: Mapping[str, int], right_by_topic: Mapping[str, int]) -> str | None:

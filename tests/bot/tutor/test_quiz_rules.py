@@ -80,3 +80,13 @@ def test_weakest_topic_is_the_most_missed():
 def test_practice_prefers_the_topic_and_skips_recent_questions():
     q = practice_question(BANK, "t1", ["q1"], "seed")
     assert q.topic == "t1" and q.id != "q1"
+
+
+def test_observed_difficulty_overrides_the_declared_one_in_the_mix():
+    bank = [Q(f"m{i}", "t", difficulty=2) for i in range(4)]  # all declared medium
+    observed = {"m0": 1, "m1": 3, "m2": 2}  # m3 has too few answers: it stays declared (2)
+    recent = [2, 2, 1]  # the recent posts, reckoned the same way
+    assert next_question(bank, {}, recent, "s", observed).id == "m1"  # the only hard one: least seen lately
+    assert next_question(bank, {}, [2, 3, 3], "s", observed).id == "m0"
+    # Without observed difficulties every question is medium: the stable shuffle alone decides.
+    assert len({next_question(bank, {}, recent, f"s{n}").id for n in range(20)}) > 1
