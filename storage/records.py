@@ -124,3 +124,74 @@ class InboxEvent:
     workspace_id: str
     payload: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class VoteRecord:
+    topic: str
+    helpful: bool
+    voted_at: datetime
+
+
+@dataclass(frozen=True)
+class AskedRecord:
+    """A question someone typed (personal data: their own words) and what the matcher made of it."""
+
+    text: str
+    surface: str
+    channel_id: str | None
+    topic: str | None
+    confidence: float
+    band: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingEventRecord:
+    """An unhandled inbox event: its payload still holds what the person wrote."""
+
+    event_id: str
+    seen_at: datetime
+    payload: str
+
+
+@dataclass(frozen=True)
+class MembershipRecord:
+    team_id: int
+    team_name: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class NameRecord:
+    display_name: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Everything stored about one person in one workspace."""
+
+    workspace_id: str
+    user_id: str
+    answers: tuple[AnswerRecord, ...]
+    votes: tuple[VoteRecord, ...]
+    questions: tuple[AskedRecord, ...]
+    pending_events: tuple[PendingEventRecord, ...]
+    team: MembershipRecord | None
+    name: NameRecord | None
+    totals: Facts | None
+
+    @property
+    def empty(self) -> bool:
+        held = (self.answers, self.votes, self.questions, self.pending_events, self.team, self.name, self.totals)
+        return not any(held)
+
+
+@dataclass(frozen=True)
+class WorkspacePurge:
+    """What a purge removed (or, in a dry run, would remove) of one uninstalled workspace, per table."""
+
+    workspace_id: str
+    uninstalled_at: datetime
+    removed: dict[str, int]

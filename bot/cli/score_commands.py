@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from bot.cli.privacy_commands import add_export_person
 from bot.cli.runtime import context, workspace
 from bot.cli.text_output import render_board
 from bot.services import export, leaderboards
@@ -28,6 +29,7 @@ def add_commands(sub: Any) -> None:
     scores.add_argument("--period", choices=PERIODS, default="all")
     scores.add_argument("--workspace", help="Slack workspace id (default: the bot token's)")
     scores.set_defaults(func=export_scores)
+    add_export_person(what)
 
 
 def leaderboard_command(args: argparse.Namespace) -> int:
