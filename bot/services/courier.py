@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.util
 import signal
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,9 @@ class Courier:
 
     def start(self) -> Courier:
         self._process.start()
+        # The courier ignores SIGTERM (see _carry); should this process exit without close(), end its queue
+        # before multiprocessing joins its children at exit, or the join would wait forever.
+        multiprocessing.util.Finalize(self, self._queue.put, args=(None,), exitpriority=10)
         return self
 
     def send(self, url: str, message: Mapping[str, Any]) -> None:

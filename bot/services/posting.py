@@ -135,7 +135,7 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
     # Observed difficulty (for the mix) is an aggregate over the workspace's answers: read it outside the write
     # lock, where it holds up no click, and only while today is unposted (this runs every tick all day).
     with reading(ctx.sessions) as session:
-        unposted = posts.post_on(session, channel.workspace_id, channel.channel_id, day) is None
+        unposted = posts.post_on(session, channel.channel_id, day) is None
     seen = item_stats.observed_difficulties(ctx, channel.workspace_id) if unposted else {}
     with transaction(ctx.sessions) as session:
         existing = posts.post_on(session, channel.channel_id, day)

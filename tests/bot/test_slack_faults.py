@@ -423,7 +423,10 @@ def test_sigterm_mid_burst_answers_every_acknowledged_click(tmp_path, fake_slack
             proc.send_signal(signal.SIGTERM)
     for thread in threads:
         thread.join(30)
-    output = proc.communicate(timeout=60)[0]  # the grace period is 20 s; the rest is a loaded CI machine
+    try:
+        output = proc.communicate(timeout=60)[0]  # the grace period is 20 s; the rest is a loaded CI machine
+    finally:
+        proc.kill()
     assert proc.returncode == 0, output
     acked = {name for name, status in statuses.items() if status == 200}
     assert acked, statuses
