@@ -20,13 +20,17 @@ class AskedQuestion(Base):
     workspace_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))  # the conversation: a follow-up reads its topic
     surface: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     topic: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(16))
     asked_at: Mapped[datetime] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_asked_band", "band", "asked_at"),)
+    __table_args__ = (
+        Index("ix_asked_band", "band", "asked_at"),
+        Index("ix_asked_thread", "workspace_id", "channel_id", "thread_ts", "asked_at"),
+    )
 
 
 class HelpfulVote(Base):
@@ -142,6 +146,7 @@ class Answer(Base):
             "correct_order",
         ),
         Index("ix_answers_user", "workspace_id", "user_id", "answered_at"),
+        Index("ix_answers_items", "workspace_id", "practice", "question_id", "correct"),
     )
 
 

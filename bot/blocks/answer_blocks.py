@@ -22,22 +22,39 @@ def topic_button(topic: Topic, label: str | None = None) -> dict[str, Any]:
     return button(label or topic.title, f"{TOPIC_ACTION}:{topic.id}", topic.id)
 
 
-def answer_blocks(topic: Topic, related: Sequence[Topic], asked: str | None = None) -> list[Block]:
+RESEARCH, PRODUCTION = "*:microscope: In research*", "*:factory: In production*"
+
+
+def answer_blocks(
+    topic: Topic,
+    related: Sequence[Topic],
+    asked: str | None = None,
+    facet: str | None = None,
+    also: Sequence[Topic] = (),
+) -> list[Block]:
+    """A topic's answer. `facet` (a follow-up's "and in research?", "example?", "why?") leads with that part;
+    `also` are the other topics a comparison named, offered as buttons."""
     blocks: list[Block] = []
     if asked:
         blocks.append(context(plain(f"You asked: {asked}", 200)))
+    blocks.append(header(topic.title))
+    if facet in FACETS:
+        blocks.append(section(FACETS[facet](topic)))
     blocks += [
-        header(topic.title),
         {
             "type": "section",
             "fields": [
-                mrkdwn(f"*:microscope: In research*\n{topic.answer.research}", 2000),
-                mrkdwn(f"*:factory: In production*\n{topic.answer.production}", 2000),
+                mrkdwn(f"{RESEARCH}\n{topic.answer.research}", 2000),
+                mrkdwn(f"{PRODUCTION}\n{topic.answer.production}", 2000),
             ],
         },
         section("\n".join(f"• {point}" for point in topic.key_points)),
         context(mrkdwn(f"*Example:* {topic.example}", 2000)),
     ]
+    if also:
+        names = " and ".join(entities(t.title) for t in also)
+        blocks.append(section(f"You also asked about *{names}*; here it is side by side with {entities(topic.title)}:"))
+        blocks.append(actions(*(topic_button(t, f"Compare: {t.title}") for t in also), block_id="also"))
     if topic.further_reading:
         links = " · ".join(f"<{r.url}|{entities(r.title)}>" for r in topic.further_reading)
         blocks.append(context(mrkdwn(f"*Further reading:* {links}", 2000)))
@@ -56,6 +73,15 @@ def answer_blocks(topic: Topic, related: Sequence[Topic], asked: str | None = No
     return blocks
 
 
+# What a follow-up asks for first: one side of the contrast, the example, or the reasons (the key points).
+FACETS = {
+    "research": lambda t: f"{RESEARCH}\n{t.answer.research}",
+    "production": lambda t: f"{PRODUCTION}\n{t.answer.production}",
+    "example": lambda t: f"*Example:* {t.example}",
+    "why": lambda t: "*Why:*\n" + "\n".join(f"• {point}" for point in t.key_points),
+}
+
+
 def did_you_mean_blocks(asked: str, suggestions: Sequence[Topic]) -> list[Block]:
     return [
         context(plain(f"You asked: {asked}", 200)),
@@ -72,6 +98,19 @@ def unknown_blocks(asked: str, topics: Sequence[Topic]) -> list[Block]:
     )
     echo = [context(plain(f"You asked: {asked}", 200))] if asked.strip() else []
     return [*echo, section(text), *topic_list_blocks(topics)]
+
+
+def not_covered_blocks(asked: str, nearest: Sequence[Topic], topics: Sequence[Topic]) -> list[Block]:
+    """A machine-learning question the bank does not cover: say so honestly, offer the nearest topics."""
+    text = (
+        "That is a machine learning question, but not one I cover: I explain how ML in research differs from "
+        "ML in production. I've noted it so the authors can see the gap."
+    )
+    blocks: list[Block] = [context(plain(f"You asked: {asked}", 200)), section(text)]
+    if nearest:
+        blocks += [section("*The closest topics I do cover:*"), actions(*(topic_button(t) for t in nearest))]
+        return blocks
+    return [*blocks, section("These are the topics I can answer:"), *topic_list_blocks(topics)]
 
 
 def topic_list_blocks(topics: Sequence[Topic]) -> list[Block]:
@@ -109,17 +148,25 @@ class Reply:
     blocks: list[Block]
 
 
-def reply_for_topic(bank: Bank, topic_id: str, asked: str | None = None) -> Reply:
+def reply_for_topic(
+    bank: Bank, topic_id: str, asked: str | None = None, facet: str | None = None, also: Sequence[str] = ()
+) -> Reply:
     topic = bank.topics[topic_id]
+    others = [bank.topics[t] for t in also if t in bank.topics and t != topic_id]
+    shown = {topic_id, *(t.id for t in others)}
+    related = [t for t in related_topics(topic, bank.topics) if t.id not in shown]
     return Reply(
         f"{topic.title}: {topic.answer.production}",
-        answer_blocks(topic, related_topics(topic, bank.topics), asked),
+        answer_blocks(topic, related, asked, facet, others),
     )
 
 
 def reply_for_match(bank: Bank, match: Match) -> Reply:
     if match.band is Band.ANSWER and match.topic:
-        return reply_for_topic(bank, match.topic, match.question)
+        return reply_for_topic(bank, match.topic, match.question, match.facet, match.also)
+    if match.band is Band.NOT_COVERED:
+        nearest = [bank.topics[s] for s in match.suggestions if s in bank.topics]
+        return Reply("Not something I cover.", not_covered_blocks(match.question, nearest, list(bank.topics.values())))
     if match.band is Band.DID_YOU_MEAN and match.suggestions:
         suggestions = [bank.topics[s] for s in match.suggestions]
         return Reply(

@@ -34,7 +34,15 @@ def render_topic(bank: Bank, topic_id: str) -> str:
 
 def render_match(bank: Bank, match: Match) -> str:
     if match.band is Band.ANSWER and match.topic:
-        return render_topic(bank, match.topic)
+        also = [bank.topics[t].title for t in match.also if t in bank.topics]
+        compared = f'\n(You also asked about {" and ".join(also)}: lab2prod ask "{match.also[0]}")' if also else ""
+        return render_topic(bank, match.topic) + compared
+    if match.band is Band.NOT_COVERED:
+        nearest = ", ".join(f"{bank.topics[s].title} ({s})" for s in match.suggestions if s in bank.topics)
+        return (
+            "That is a machine learning question, but not one I cover: I explain how ML in research differs from"
+            " ML in production." + (f"\nThe closest topics I do cover: {nearest}" if nearest else "")
+        )
     if match.band is Band.DID_YOU_MEAN and match.suggestions:
         options = ", ".join(f"{bank.topics[s].title} ({s})" for s in match.suggestions)
         return f'Not sure what you mean. Did you mean: {options}?\nTry: lab2prod ask "{match.suggestions[0]}"'

@@ -26,7 +26,12 @@ def direct_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return
     question = Asked(
-        text(event.get("text")), field(body, "team_id"), field(event, "user"), field(event, "channel"), "dm"
+        text(event.get("text")),
+        field(body, "team_id"),
+        field(event, "user"),
+        field(event, "channel"),
+        "dm",
+        thread_ts=field(event, "thread_ts") or None,  # a reply inside a DM thread is answered there
     )
     asking.receive_message(services(context), client, field(body, "event_id") or None, question)
 

@@ -26,6 +26,7 @@ SORRY = "Sorry, something went wrong on my side. It has been logged; please try 
 HANDLER_LEASE = timedelta(minutes=5)  # an unhandled event claimed longer ago than this lost its handler
 MAX_ATTEMPTS = 5
 EVENT_MEMORY = timedelta(days=2)
+CONVERSATION_MEMORY = timedelta(hours=1)  # a follow-up after this long starts afresh
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def receive_message(ctx: Context, client: WebClient, event_id: str | None, quest
 
 def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
     if question.text.strip():
-        match = ctx.matcher.match(question.text)
+        match = ctx.matcher.match(question.text, conversation_topic(ctx, question))
         reply = reply_for_match(ctx.bank, match)
     else:
         match, reply = None, Reply("Ask me about ML in research vs production.", help_blocks())
@@ -112,6 +113,16 @@ def forget_old_events(ctx: Context) -> int:
         return inbox.forget(session, ctx.clock() - EVENT_MEMORY)
 
 
+def conversation_topic(ctx: Context, question: Asked) -> str | None:
+    """What this DM or thread was last about, so a follow-up ("and in research?", "why?") is read with it."""
+    if not question.channel_id:
+        return None
+    with reading(ctx.sessions) as session:
+        return asked.conversation_topic(
+            session, question.workspace_id, question.channel_id, question.thread_ts, ctx.clock() - CONVERSATION_MEMORY
+        )
+
+
 def remember(ctx: Context, question: Asked, match: Match) -> None:
     """Log the question for `content gaps`. A failure here must never cost the person their answer."""
     try:
@@ -123,6 +134,7 @@ def remember(ctx: Context, question: Asked, match: Match) -> None:
                 channel_id=question.channel_id,
                 surface=question.surface,
                 text=match.question,
+                thread_ts=question.thread_ts,
                 topic=match.topic,
                 confidence=match.confidence,
                 band=match.band.value,

@@ -22,6 +22,7 @@ def record_question(
     channel_id: str | None,
     surface: str,
     text: str,
+    thread_ts: str | None = None,
     topic: str | None,
     confidence: float,
     band: str,
@@ -32,6 +33,7 @@ def record_question(
             workspace_id=workspace_id,
             user_id=user_id,
             channel_id=channel_id,
+            thread_ts=thread_ts,
             surface=surface,
             text=text[:MAX_STORED_QUESTION],
             topic=topic,
@@ -39,6 +41,26 @@ def record_question(
             band=band,
             asked_at=at,
         )
+    )
+
+
+def conversation_topic(
+    session: Session, workspace_id: str, channel_id: str, thread_ts: str | None, since: datetime
+) -> str | None:
+    """The topic the tutor last answered in a conversation (a DM, or a thread) since `since`, if any."""
+    thread = AskedQuestion.thread_ts.is_(None) if thread_ts is None else AskedQuestion.thread_ts == thread_ts
+    return session.scalar(
+        select(AskedQuestion.topic)
+        .where(
+            AskedQuestion.workspace_id == workspace_id,
+            AskedQuestion.channel_id == channel_id,
+            thread,
+            AskedQuestion.asked_at >= since,
+            AskedQuestion.band == "answer",
+            AskedQuestion.topic.is_not(None),
+        )
+        .order_by(AskedQuestion.asked_at.desc(), AskedQuestion.id.desc())
+        .limit(1)
     )
 
 
