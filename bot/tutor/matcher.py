@@ -545,10 +545,12 @@ class Matcher:
 
     @staticmethod
     def _facet(a: _Analysis, followup: bool) -> str | None:
+        """The part of an answer a question asks for first. One side of the contrast only in a follow-up ("and in
+        research?"): a first question that mentions production ("why do models drift in prod") wants both."""
         if "example" in a.facets:
             return "example"
         sides = a.facets & {"research", "production"}
-        if len(sides) == 1:
+        if len(sides) == 1 and followup:
             return next(iter(sides))
         if "why" in a.facets and followup:
             return "why"
