@@ -51,7 +51,7 @@ class SlackSender:
             headers={
                 "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": str(ts),
-                "X-Slack-Signature": signature or sign(body, ts, self.secret),
+                "X-Slack-Signature": sign(body, ts, self.secret) if signature is None else signature,
                 **(headers or {}),
             },
         )

@@ -24,6 +24,8 @@ from bot.services import answering, practice
 from bot.services.answering import Click
 from bot.services.practice import PracticeClick
 
+MAX_POST_ID = 2**31  # post ids are 32-bit integers in PostgreSQL; a bigger "id" in a payload is no post
+
 
 def register(app: App) -> None:
     app.action(re.compile(rf"^{DAILY}_pick:\d+$"))(daily_pick)
@@ -40,7 +42,7 @@ def _click(body: dict[str, Any], ref: str, chosen: frozenset[int]) -> Click:
         channel_of(body),
         message_ts_of(body),
         field(body, "response_url") or None,
-        int(ref) if ref.isdigit() and len(ref) < 12 else None,
+        int(ref) if ref.isdigit() and int(ref) < MAX_POST_ID else None,
         chosen,
     )
 

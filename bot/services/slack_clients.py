@@ -116,6 +116,9 @@ class SlackClients:
         """Post a reply to a click's or a command's response_url (no Web API rate tier applies to it).
 
         True when Slack took it; a failure is logged, never raised (the person's action is already stored)."""
+        if not url.startswith(("https://", "http://")):
+            log.warning("not a response_url: %.60s", url)
+            return False
         try:
             response = self._replies.request(
                 "POST", url, body=json.dumps(message).encode(), headers={"Content-Type": "application/json"}

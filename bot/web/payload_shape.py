@@ -44,10 +44,43 @@ _BOOLEANS = ("is_ext_shared_channel", "is_enterprise_install")
 MAX_DEPTH = 4  # how deep the checked fields are looked for (event.message.user...)
 
 
+def _nonempty_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value)
+
+
+def _strings(node: Any, *keys: str) -> bool:
+    return isinstance(node, dict) and all(isinstance(node.get(key), str) for key in keys)
+
+
+# Each kind of payload Slack sends, and what Bolt reads from it without looking first (a missing `view.type`
+# or an empty `actions` list is an exception inside Bolt's matchers).
+_KINDS: dict[str, Any] = {
+    "event_callback": lambda b: _strings(b.get("event"), "type"),
+    "url_verification": lambda b: _strings(b, "challenge"),
+    "app_rate_limited": lambda b: True,
+    "block_actions": lambda b: _nonempty_list(b.get("actions")) and all(_strings(a, "action_id") for a in b["actions"]),
+    "block_suggestion": lambda b: _strings(b, "action_id"),
+    "view_submission": lambda b: _strings(b.get("view"), "type", "callback_id"),
+    "view_closed": lambda b: _strings(b.get("view"), "type", "callback_id"),
+    "shortcut": lambda b: _strings(b, "callback_id"),
+    "message_action": lambda b: _strings(b, "callback_id"),
+}
+
+
 def shape_problem(body: Any) -> str | None:
     """None when `body` has Slack's shapes wherever Bolt looks; otherwise what is wrong, for a 400."""
     if not isinstance(body, dict):
         return "the payload is not a JSON object"
+    for key in ("event", "view"):  # Bolt reads these as objects whenever the key is there, even when null
+        if key in body and not isinstance(body[key], dict):
+            return f"{key} must be an object"
+    if "command" in body:
+        if not isinstance(body["command"], str):
+            return "command must be a string"
+    elif not isinstance(body.get("type"), str) or body["type"] not in _KINDS:
+        return "not a kind of payload Slack sends to this app"
+    elif not _KINDS[body["type"]](body):
+        return f"a {body['type']} payload without the fields it needs"
     for holder in (body, body.get("event")):  # a command's or a message's text (a button's text is an object)
         if isinstance(holder, dict) and holder.get("text") is not None and not isinstance(holder["text"], str):
             return "text must be a string"
