@@ -17,6 +17,9 @@ class Settings:
     database_url: str
     content_dir: str | None = None  # LAB2PROD_CONTENT: another folder of topics.yaml and quiz.yaml
     tick_seconds: float = 30.0  # LAB2PROD_TICK_SECONDS: how often the in-process scheduler looks for work
+    client_id: str | None = None  # SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: installable in many workspaces
+    client_secret: str | None = None
+    scopes: tuple[str, ...] = ()  # SLACK_SCOPES, comma-separated: the bot scopes an install asks for
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,13 +34,27 @@ class Settings:
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             content_dir=get("LAB2PROD_CONTENT"),
             tick_seconds=float(get("LAB2PROD_TICK_SECONDS") or 30),
+            client_id=get("SLACK_CLIENT_ID"),
+            client_secret=get("SLACK_CLIENT_SECRET"),
+            scopes=tuple(s.strip() for s in (get("SLACK_SCOPES") or "").split(",") if s.strip()),
         )
+
+    @property
+    def oauth(self) -> bool:
+        """Installable in many workspaces (Slack's OAuth v2). SLACK_BOT_TOKEN, when set, means one workspace."""
+        return bool(self.client_id and self.client_secret) and not self.bot_token
 
     def socket_mode(self, force_http: bool = False) -> bool:
         return bool(self.app_token) and not force_http
 
     def missing_for_serve(self, force_http: bool = False) -> list[str]:
-        missing = [] if self.bot_token else ["SLACK_BOT_TOKEN"]
+        missing = (
+            []
+            if self.bot_token or self.oauth
+            else ["SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installable in many)"]
+        )
+        if self.oauth and self.socket_mode(force_http):
+            missing.append("serve --http: installing through OAuth needs the HTTP install and redirect pages")
         # Over HTTP the signing secret is the only thing that tells Slack's requests from anyone else's.
         if not self.socket_mode(force_http) and not self.signing_secret:
             missing.append("SLACK_SIGNING_SECRET (required for HTTP; or SLACK_APP_TOKEN for Socket Mode)")

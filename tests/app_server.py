@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.web.http_server import make_http_server, wsgi_app
+from bot.web.http_server import make_http_server, oauth_pages, wsgi_app
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 
@@ -20,7 +20,7 @@ def serving(
     secret: str = SIGNING_SECRET,
     ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
 ) -> Iterator[SlackSender]:
-    application = wsgi_app(app, secret, ready)
+    application = wsgi_app(app, secret, ready, oauth_pages(app))
     server = make_http_server(application, "127.0.0.1", 0, threads=threads)
     stopping = threading.Event()
 

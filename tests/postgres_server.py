@@ -79,6 +79,8 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
+        if not self.root.exists():
+            return  # stopped already
         try:
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
         finally:

@@ -9,16 +9,26 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.listeners.payloads import field, services, text
-from bot.services import asking, stats
+from bot.services import asking, installations, stats
 from bot.services.asking import Asked
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def register(app: App) -> None:
-    app.event("message")(direct_message)
-    app.event("app_mention")(mention)
-    app.event("app_home_opened")(home_opened)
+    for event_type, listener in listeners().items():
+        app.event(event_type)(listener)
+
+
+def listeners() -> dict[str, Any]:
+    """Each event type we take, and its listener (the app manifest subscribes to exactly these)."""
+    return {
+        "message": direct_message,
+        "app_mention": mention,
+        "app_home_opened": home_opened,
+        "app_uninstalled": uninstalled,
+        "tokens_revoked": tokens_revoked,
+    }
 
 
 def direct_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -54,3 +64,15 @@ def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContex
     if event.get("tab") not in (None, "home"):
         return
     stats.publish_home(services(context), client, field(body, "team_id"), field(event, "user"))
+
+
+def uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+    installations.app_uninstalled(services(context), field(body, "team_id"), field(body, "enterprise_id") or None)
+
+
+def tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+    bots = tokens.get("bot") if isinstance(tokens, dict) else None
+    installations.tokens_revoked(
+        services(context), field(body, "team_id"), field(body, "enterprise_id") or None, bool(bots)
+    )

@@ -6,13 +6,16 @@ traceback."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.services.context import Context
+from bot.services.installations import NOT_INSTALLED
 
 CONTEXT_KEY = "lab2prod"
+NOT_INSTALLED_KEY = "lab2prod_not_installed"  # set by authorize: the workspace holds no token of ours
 
 
 def install(app: App, ctx: Context) -> None:
@@ -20,9 +23,26 @@ def install(app: App, ctx: Context) -> None:
     that a test can call with a fake ack and a dict)."""
 
     @app.middleware
-    def with_services(context: BoltContext, next: Any) -> Any:
+    def with_services(context: BoltContext, body: dict[str, Any], next: Any) -> Any:
+        if context.get(NOT_INSTALLED_KEY):
+            return not_installed(ctx, body)
         context[CONTEXT_KEY] = ctx
         return next()
+
+
+def not_installed(ctx: Context, body: dict[str, Any]) -> BoltResponse:
+    """A request from a workspace that removed the app (or never finished installing it): say so, do nothing."""
+    if body.get("command"):
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED}),
+            headers={"content-type": "application/json"},
+        )
+    response_url = body.get("response_url")
+    if isinstance(response_url, str) and response_url:
+        message = {"text": NOT_INSTALLED, "response_type": "ephemeral", "replace_original": False}
+        ctx.background.submit(ctx.slack.respond, response_url, message)
+    return BoltResponse(status=200, body="")
 
 
 def services(context: BoltContext | dict[str, Any]) -> Context:

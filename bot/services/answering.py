@@ -18,6 +18,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.blocks.kit import Block, section
 from bot.blocks.quiz_blocks import feedback_blocks, verdict
 from bot.services import reveals
@@ -76,6 +77,13 @@ def answer_click(ctx: Context, client: WebClient, click: Click) -> None:
 
 def answer_daily(ctx: Context, click: Click) -> Outcome:
     """Grade and store one answer. Its feedback is rendered and sent by the caller (`deliver`)."""
+    outcome = _answer_daily(ctx, click)
+    result = "stored" if outcome.recorded else "closed" if outcome is CLOSED else "not_scored"
+    metrics.ANSWERS.labels(result).inc()
+    return outcome
+
+
+def _answer_daily(ctx: Context, click: Click) -> Outcome:
     now = ctx.clock()
     post = _open_post(ctx, click.post_id or 0)
     if post is None:

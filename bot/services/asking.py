@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answer_blocks import Reply, help_blocks, reply_for_match, reply_for_topic
 from bot.services.context import Context
-from bot.services.slack_clients import slack_error
+from bot.services.slack_clients import NotInstalled, slack_error
 from bot.tutor.matcher import Match
 from storage.db import reading, transaction
 from storage.repos import asked, inbox
@@ -103,7 +103,14 @@ def retry_unhandled(ctx: Context) -> int:
                 inbox.mark_handled(session, event.event_id, now)
                 continue
         question = Asked(**json.loads(event.payload))
-        reply_to_message(ctx, ctx.slack.for_workspace(event.workspace_id), event.event_id, question)
+        try:
+            client = ctx.slack.for_workspace(event.workspace_id)
+        except NotInstalled as exc:  # nowhere to answer any more
+            log.warning("dropping event %s: %s", event.event_id, exc)
+            with transaction(ctx.sessions) as session:
+                inbox.mark_handled(session, event.event_id, now)
+            continue
+        reply_to_message(ctx, client, event.event_id, question)
         done += 1
     return done
 

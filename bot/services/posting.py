@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import DAILY, question_blocks, status_line
 from bot.blocks.score_blocks import weekly_summary_blocks
 from bot.services import item_stats, leaderboards
 from bot.services.context import Context
-from bot.services.slack_clients import slack_error
+from bot.services.slack_clients import NotInstalled, slack_error
 from bot.tutor import quiz_rules
 from bot.tutor.schedule_rules import due_date, parse_time, parse_weekdays, to_local, to_utc, week_start
 from content.models import Question
@@ -33,8 +34,19 @@ from storage.repos import posts, schedules
 
 log = logging.getLogger(__name__)
 # Slack errors that retrying every tick cannot fix; the channel is skipped for the day instead.
+NOT_INSTALLED_ERROR = "not_installed"  # ours, not Slack's: the app holds no token for the workspace
 PERMANENT_ERRORS = frozenset(
-    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "missing_scope", "invalid_auth"}
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "missing_scope",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        NOT_INSTALLED_ERROR,
+    }
 )
 # Slack answered, but not whether it acted: "It's possible some aspect of the operation succeeded".
 UNSURE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
@@ -164,9 +176,14 @@ def _post_channel(ctx: Context, channel: ChannelRecord) -> str:
 
 def _send_quiz(ctx: Context, channel: ChannelRecord, post: PostRecord) -> str:
     question = ctx.bank.questions_by_id[post.question_id]
-    client = ctx.slack.for_workspace(channel.workspace_id)
-    text = f"Daily quiz: {question.prompt}"
-    sent = _send(client, channel.channel_id, text, open_blocks(ctx, post, 0, channel.tz), QUIZ_EVENT, post.id)
+    try:
+        client = ctx.slack.for_workspace(channel.workspace_id)
+    except NotInstalled:
+        sent = Sent(refused=NOT_INSTALLED_ERROR)
+    else:
+        text = f"Daily quiz: {question.prompt}"
+        sent = _send(client, channel.channel_id, text, open_blocks(ctx, post, 0, channel.tz), QUIZ_EVENT, post.id)
+    metrics.QUIZ_POSTS.labels("refused" if sent.refused else "unsure" if sent.unsure else "posted").inc()
     if sent.refused:
         permanent = sent.refused in PERMANENT_ERRORS
         log.error("Slack refused the quiz for %s: %s", channel.channel_id, sent.refused)
@@ -204,6 +221,9 @@ def resolve_unsure(ctx: Context) -> list[str]:
             channel = schedules.get_channel(session, post.channel_id)
         try:
             report.append(f"{post.channel_id}: {_resolve(ctx, post, channel, now)}")
+        except NotInstalled as exc:
+            log.warning("cannot look for the quiz post %s in %s: %s", post.id, post.channel_id, exc)
+            report.append(f"{post.channel_id}: the app is not installed there; will look again")
         except Exception as exc:
             log.exception("resolving the quiz post %s in %s failed", post.id, post.channel_id)
             report.append(f"{post.channel_id}: still unsure ({exc.__class__.__name__}); will look again")
@@ -252,6 +272,9 @@ def send_summaries(ctx: Context, only_post: int | None = None) -> int:
             channel = schedules.get_channel(session, post.channel_id)
         try:
             sent += _summary(ctx, post, channel)
+        except NotInstalled as exc:
+            log.warning("no weekly summary for %s: %s", post.channel_id, exc)
+            _finish_summary(ctx, post, None)
         except Exception:
             log.exception("the weekly summary for %s failed; will retry", post.channel_id)
     return sent

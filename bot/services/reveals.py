@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.quiz_blocks import revealed_blocks
 from bot.services.context import Context
 from bot.services.posting import PERMANENT_ERRORS, open_blocks, topic_title
-from bot.services.slack_clients import slack_error
+from bot.services.slack_clients import NotInstalled, slack_error
 from storage.db import reading, transaction
 from storage.records import PostRecord
 from storage.repos import answers, posts, schedules
@@ -36,7 +36,14 @@ def close_due(ctx: Context) -> int:
     with reading(ctx.sessions) as session:
         unrevealed = posts.posts_to_reveal(session)
     for post in unrevealed:
-        try_reveal(ctx, ctx.slack.for_workspace(post.workspace_id), post)
+        try:
+            client = ctx.slack.for_workspace(post.workspace_id)
+        except NotInstalled as exc:  # nobody can see the results in a workspace that removed the app
+            log.warning("giving up revealing post %s in %s: %s", post.id, post.channel_id, exc)
+            with transaction(ctx.sessions) as session:
+                posts.mark_revealed(session, post.id, ctx.clock())
+            continue
+        try_reveal(ctx, client, post)
     return closed
 
 
@@ -78,7 +85,10 @@ def refresh_counts(ctx: Context) -> int:
         with transaction(ctx.sessions) as session:
             claimed = posts.take_count_refresh(session, post.id, count, ctx.clock(), COUNT_REFRESH_EVERY)
         if claimed:
-            updated += show_count(ctx, ctx.slack.for_workspace(post.workspace_id), post, count)
+            try:
+                updated += show_count(ctx, ctx.slack.for_workspace(post.workspace_id), post, count)
+            except NotInstalled as exc:
+                log.warning("no count update for post %s: %s", post.id, exc)
     return updated
 
 

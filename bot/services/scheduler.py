@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot import metrics
 from bot.services import asking, posting, reveals
 from bot.services.context import Context
 
@@ -49,6 +50,9 @@ class Scheduler:
         self.last_tick: float | None = None
 
     def start(self) -> Scheduler:
+        started = time.monotonic()
+        metrics.SCHEDULER_LAG.set_function(lambda: time.monotonic() - (self.last_tick or started))
+        metrics.BACKGROUND_PENDING.set_function(lambda: self.ctx.background.pending)
         self._thread.start()
         return self
 

@@ -13,7 +13,7 @@ import logging
 import socket
 from collections.abc import Mapping
 from http.client import RemoteDisconnected
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
 import urllib3
@@ -25,6 +25,11 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from urllib3.util.retry import Retry
+
+from bot import metrics
+
+if TYPE_CHECKING:
+    from bot.services.installations import Installations
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -72,8 +77,39 @@ class SafeRetryHandler(RetryHandler):
         return ambiguous and method in REPEATABLE
 
 
+class CallCounter(RetryHandler):
+    """Never retries: first among the retry handlers, it is shown every attempt's outcome (a 200, an HTTP error,
+    a network error) and counts it in lab2prod_slack_calls_total. Bolt copies the handlers into the client it
+    makes for each request, so the listeners' calls are counted too."""
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        if response is None:
+            result = error.__class__.__name__
+        elif response.status_code == 429:
+            result = "ratelimited"
+        elif response.status_code != 200:
+            result = f"http_{response.status_code}"
+        else:
+            body = response.body if isinstance(response.body, dict) else {}
+            result = "ok" if body.get("ok", True) else str(body.get("error") or "not_ok")
+        metrics.slack_call(method, result)
+        return False
+
+
 def retry_handlers() -> list[RetryHandler]:
-    return [RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES), SafeRetryHandler(max_retry_count=2)]
+    return [
+        CallCounter(),
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        SafeRetryHandler(max_retry_count=2),
+    ]
 
 
 def make_web_client(token: str | None, api_url: str | None = None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
@@ -101,13 +137,27 @@ RESPONSE_URL_RETRIES = Retry(
 )
 
 
-class SlackClients:
-    """The Web API client for each workspace the app serves (one, with SLACK_BOT_TOKEN), and the connection
-    pool that carries replies to response_urls (kept alive: a burst of answers reuses its connections)."""
+class NotInstalled(LookupError):
+    """The app holds no token for the workspace: it was uninstalled, or never installed there."""
 
-    def __init__(self, token: str | None, api_url: str | None = None, timeout: int = TIMEOUT_SECONDS) -> None:
+
+class SlackClients:
+    """The Web API client for each workspace the app serves: one, with SLACK_BOT_TOKEN; or each installed
+    workspace's, with `installations` (OAuth). Also the connection pool that carries replies to response_urls
+    (kept alive: a burst of answers reuses its connections)."""
+
+    def __init__(
+        self,
+        token: str | None,
+        api_url: str | None = None,
+        timeout: int = TIMEOUT_SECONDS,
+        installations: Installations | None = None,
+    ) -> None:
         self.api_url = api_url
+        self.installations = installations
+        self._timeout = timeout
         self._client = make_web_client(token, api_url, timeout) if token else None
+        self._by_token: dict[str, WebClient] = {}
         self._replies = urllib3.PoolManager(
             num_pools=4, maxsize=64, timeout=urllib3.Timeout(connect=5, read=timeout), retries=RESPONSE_URL_RETRIES
         )
@@ -125,7 +175,12 @@ class SlackClients:
             )
         except urllib3.exceptions.HTTPError as exc:  # a dropped connection or a timeout: Slack may have it
             log.warning("reply to response_url failed: %s", exc.__class__.__name__)
+            metrics.slack_call("response_url", exc.__class__.__name__)
             return False
+        for attempt in response.retries.history if response.retries else ():
+            failed = attempt.error.__class__.__name__ if attempt.error else f"http_{attempt.status}"
+            metrics.slack_call("response_url", "ratelimited" if attempt.status == 429 else failed)
+        metrics.slack_call("response_url", "ok" if response.status == 200 else f"http_{response.status}")
         if response.status != 200:
             log.warning("response_url answered %s: %s", response.status, response.data[:200])
             return False
@@ -135,7 +190,16 @@ class SlackClients:
     def default(self) -> WebClient | None:
         return self._client
 
-    def for_workspace(self, workspace_id: str) -> WebClient:
-        if self._client is None:
-            raise LookupError(f"no Slack token for workspace {workspace_id}: set SLACK_BOT_TOKEN")
-        return self._client
+    def for_workspace(self, workspace_id: str, enterprise_id: str | None = None) -> WebClient:
+        """The client that acts in `workspace_id`; NotInstalled when the app holds no token for it."""
+        if self.installations is None:
+            if self._client is None:
+                raise NotInstalled(f"no Slack token for workspace {workspace_id}: set SLACK_BOT_TOKEN")
+            return self._client
+        token = self.installations.bot_token(workspace_id, enterprise_id)
+        if token is None:
+            raise NotInstalled(f"the app is not installed in workspace {workspace_id}")
+        client = self._by_token.get(token)
+        if client is None:
+            client = self._by_token[token] = make_web_client(token, self.api_url, self._timeout)
+        return client

@@ -8,36 +8,75 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 
 from bot.config import Settings
 from bot.listeners import register_listeners
+from bot.listeners.payloads import NOT_INSTALLED_KEY
 from bot.services.asking import SORRY
 from bot.services.context import Context
 from bot.services.health import database_trouble
+from bot.services.installations import BOT_SCOPES, ROTATE_MINUTES_BEFORE_EXPIRY
 from bot.services.slack_clients import make_web_client
 
 log = logging.getLogger(__name__)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+
+class WorkspaceAuthorize(Authorize):
+    """The token of the workspace a request comes from, found without calling Slack: Bolt's own authorize would
+    call auth.test on the ack path. Our listeners skip bot messages themselves, so the bot's ids are not needed."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def __call__(
+        self, *, context: Any, enterprise_id: str | None, team_id: str | None, user_id: str | None, **_: Any
+    ) -> AuthorizeResult | None:
+        try:
+            client = self._ctx.slack.for_workspace(team_id or "", enterprise_id)
+        except LookupError as exc:
+            # Not installed (any more): Bolt's own answer would call the response_url on the ack path and fail
+            # the request when that call fails; the listeners' middleware answers instead (payloads.install).
+            log.warning("a request from a workspace without a token: %s", exc)
+            context[NOT_INSTALLED_KEY] = True
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=client.token)
 
 
 def create_app(ctx: Context, settings: Settings, *, socket_mode: bool = False) -> App:
-    """An app for HTTP must have the real signing secret; only Socket Mode may go without one."""
+    """An app for HTTP must have the real signing secret; only Socket Mode may go without one.
+
+    With SLACK_BOT_TOKEN it serves one workspace; with installations (OAuth, see services/installations.py)
+    it serves every workspace that installed it, and `app.oauth_flow` runs the install pages."""
     if not socket_mode and not (settings.signing_secret or "").strip():
         raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack over HTTP")
-    client = ctx.slack.default
-    if client is None:
-        raise ValueError("SLACK_BOT_TOKEN is required to serve Slack")
-
-    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        # The token is known; Bolt's default would call auth.test on the first request, on the ack path. Our
-        # listeners skip bot messages themselves, so the bot's own ids are not needed.
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=client.token)
+    installations = ctx.slack.installations
+    if ctx.slack.default is None and installations is None:
+        raise ValueError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) is required to serve Slack")
+    oauth_settings = None
+    if installations is not None:
+        oauth_settings = OAuthSettings(
+            client_id=installations.client_id,
+            client_secret=installations.client_secret,
+            scopes=list(settings.scopes or BOT_SCOPES),
+            user_scopes=[],
+            installation_store=installations.store,
+            state_store=installations.state_store,
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE_EXPIRY,
+        )
 
     app = App(
         # A template for the client Bolt builds per request (address, timeout, retry rules); tokens come from
-        # `authorize`.
+        # `authorize`. The OAuth flow calls oauth.v2.access with it too.
         client=make_web_client(None, ctx.slack.api_url),
-        authorize=authorize,
+        authorize=WorkspaceAuthorize(ctx),
+        oauth_settings=oauth_settings,
         signing_secret=settings.signing_secret or "",
         # HTTP requests are verified on their raw bytes before Bolt sees them (web/request_guard.py); Bolt
         # checks again, which costs microseconds. Socket Mode needs no signature.

@@ -1,4 +1,5 @@
-"""HTTP serving: verification on raw bytes, then Bolt, under waitress; GET /healthz and /readyz.
+"""HTTP serving: verification on raw bytes, then Bolt, under waitress; GET /healthz, /readyz and /metrics; the
+OAuth install pages when the app is installable in many workspaces.
 
 Order of a POST to /slack/events: size limit (413) -> signature and timestamp on the raw bytes (401) ->
 parsing and the payload's shape (400) -> Bolt. A request that fails a step never reaches the next one."""
@@ -11,12 +12,14 @@ import resource
 import threading
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
-from bot.web.payload_shape import shape_problem
+from bot import metrics
+from bot.web.payload_shape import shape_problem, surface_of
 from bot.web.request_guard import RequestGuard
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,8 @@ CHANNEL_TIMEOUT = 15  # seconds a connection may sit idle or half-sent before it
 CLEANUP_INTERVAL = 2  # how often idle connections are looked for
 THREADS = 8
 
+_KNOWN = {status.value for status in HTTPStatus}
+_OUTCOMES = {401: "unsigned", 400: "malformed", 411: "malformed", 413: "too_large"}
 StartResponse = Callable[..., Any]
 Health = Callable[[], tuple[bool, dict[str, Any]]]
 
@@ -43,12 +48,13 @@ def _json(start_response: StartResponse, status: str, data: dict[str, Any]) -> l
 
 
 def wsgi_app(
-    app: App,
+    app: App | None,
     signing_secret: str,
     ready: Health | None = None,
     extra_routes: dict[str, Callable[..., Any]] | None = None,
 ) -> Callable[..., Iterable[bytes]]:
-    guard = RequestGuard(signing_secret)
+    """Our HTTP front. With `app=None` (Socket Mode) it serves only health, readiness and metrics."""
+    guard = RequestGuard(signing_secret) if app is not None else None
     routes = extra_routes or {}
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -58,26 +64,38 @@ def wsgi_app(
         if path == "/readyz" and method in ("GET", "HEAD"):
             ok, checks = ready() if ready else (True, {})
             return _json(start_response, "200 OK" if ok else "503 Service Unavailable", {"ok": ok, **checks})
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            page, content_type = metrics.exposition()
+            return _reply(start_response, "200 OK", page, content_type)
         if path in routes and method in ("GET", "HEAD"):
             return routes[path](environ, start_response)
-        if path == EVENTS_PATH and method == "POST":
-            return _slack(app, guard, environ, start_response)
-        return _reply(start_response, "404 Not Found", b"not found: POST /slack/events, GET /healthz or /readyz")
+        if path == EVENTS_PATH and method == "POST" and app is not None and guard is not None:
+            started = time.perf_counter()
+            surface, status, body = _slack(app, guard, environ, start_response)
+            outcome = _OUTCOMES.get(status, "ok" if status < 400 else "error" if status >= 500 else "refused")
+            metrics.REQUESTS.labels(surface, outcome).inc()
+            if status < 400:
+                metrics.ACK_SECONDS.labels(surface).observe(time.perf_counter() - started)
+            return body
+        return _reply(start_response, "404 Not Found", b"not found")
 
     return application
 
 
-def _slack(app: App, guard: RequestGuard, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+def _slack(
+    app: App, guard: RequestGuard, environ: dict[str, Any], start_response: StartResponse
+) -> tuple[str, int, list[bytes]]:
+    """(surface, HTTP status, body) of one request to /slack/events."""
     length = environ.get("CONTENT_LENGTH") or ""
     if not length.isdigit():
-        return _reply(start_response, "411 Length Required", b"a Content-Length is required")
+        return "unknown", 411, _reply(start_response, "411 Length Required", b"a Content-Length is required")
     if int(length) > MAX_BODY_BYTES:
-        return _reply(start_response, "413 Payload Too Large", b"payload too large")
+        return "unknown", 413, _reply(start_response, "413 Payload Too Large", b"payload too large")
     raw = environ["wsgi.input"].read(int(length))
     problem = guard.problem(raw, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE"))
     if problem:
         log.info("refused a request from %s: %s", environ.get("REMOTE_ADDR"), problem)
-        return _reply(start_response, "401 Unauthorized", b"invalid request signature")
+        return "unknown", 401, _reply(start_response, "401 Unauthorized", b"invalid request signature")
     headers = {
         key[5:].replace("_", "-").lower(): [value]
         for key, value in environ.items()
@@ -88,19 +106,48 @@ def _slack(app: App, guard: RequestGuard, environ: dict[str, Any], start_respons
         request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING") or "", headers=headers)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
         log.warning("refused a signed request that could not be parsed: %s", exc.__class__.__name__)
-        return _reply(start_response, "400 Bad Request", b"malformed request body")
+        return "unknown", 400, _reply(start_response, "400 Bad Request", b"malformed request body")
+    surface = surface_of(request.body)
     problem = shape_problem(request.body)
     if problem:
         log.warning("refused a signed request with a malformed payload: %s", problem)
-        return _reply(start_response, "400 Bad Request", f"malformed payload: {problem}".encode())
+        return surface, 400, _reply(start_response, "400 Bad Request", f"malformed payload: {problem}".encode())
     response = app.dispatch(request)
+    return surface, response.status, _send(start_response, response)
+
+
+def _send(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
     body = response.body.encode() if isinstance(response.body, str) else bytes(response.body or b"")
-    status = f"{response.status} {'OK' if response.status < 400 else 'Error'}"
+    status = f"{response.status} {HTTPStatus(response.status).phrase if response.status in _KNOWN else 'Status'}"
     response_headers = [
         (k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"
     ]
     start_response(status, [*response_headers, ("Content-Length", str(len(body)))])
     return [body]
+
+
+def oauth_pages(app: App) -> dict[str, Callable[..., Iterable[bytes]]]:
+    """GET /slack/install (the "Add to Slack" page, which sets the OAuth state cookie) and GET
+    /slack/oauth_redirect (Slack sends the installer back here with a code): Bolt's OAuth flow, served by us."""
+    flow = app.oauth_flow
+    if flow is None:
+        return {}
+
+    def page(handle: Callable[[BoltRequest], BoltResponse]) -> Callable[..., Iterable[bytes]]:
+        def serve_page(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+            request = BoltRequest(
+                body="",
+                query=environ.get("QUERY_STRING") or "",
+                headers={"cookie": [environ.get("HTTP_COOKIE") or ""]},
+            )
+            return _send(start_response, handle(request))
+
+        return serve_page
+
+    return {
+        flow.install_path: page(flow.handle_installation),
+        flow.redirect_uri_path: page(flow.handle_callback),
+    }
 
 
 def raise_open_file_limit() -> int:

@@ -67,6 +67,27 @@ _KINDS: dict[str, Any] = {
 }
 
 
+_SURFACES = {
+    "event_callback": "event",
+    "block_actions": "action",
+    "block_suggestion": "action",
+    "view_submission": "view",
+    "view_closed": "view",
+    "shortcut": "shortcut",
+    "message_action": "shortcut",
+}
+
+
+def surface_of(body: Any) -> str:
+    """The surface a payload comes from, as a metrics label: command, event, action, view, shortcut or other."""
+    if not isinstance(body, dict):
+        return "other"
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    return _SURFACES.get(kind, "other") if isinstance(kind, str) else "other"
+
+
 def shape_problem(body: Any) -> str | None:
     """None when `body` has Slack's shapes wherever Bolt looks; otherwise what is wrong, for a 400."""
     if not isinstance(body, dict):

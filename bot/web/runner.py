@@ -46,44 +46,54 @@ def serve(*, http: bool, host: str, port: int) -> int:
             log.error("content: %s", problem)
         return 1
     upgrade(settings.database_url)
+    if settings.oauth:
+        from bot.services.installations import connect
+
+        connect(ctx, settings.client_id or "", settings.client_secret or "", settings.api_url)
     socket_mode = settings.socket_mode(force_http=http)
     app = create_app(ctx, settings, socket_mode=socket_mode)
     scheduler = Scheduler(ctx, settings.tick_seconds).start()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    # Socket Mode needs no public URL, but the port still serves /healthz, /readyz and /metrics.
+    server = _start_http(None if socket_mode else app, ctx, settings, scheduler, host, port)
+    handler = None
     if socket_mode:
         from bot.web.socket_mode import start_socket_mode
 
         handler = start_socket_mode(app, settings.app_token or "")
         log.info("serving Slack over Socket Mode")
-        stopping.wait()
-        handler.close()
-    else:
-        server = _start_http(app, ctx, settings, scheduler, host, port)
-        stopping.wait()
-        from bot.web.http_server import stop_gracefully
+    stopping.wait()
+    started = time.monotonic()
+    if handler is not None:
+        handler.close()  # no new envelopes; Slack redelivers any it did not get an ack for
+    from bot.web.http_server import stop_gracefully
 
-        started = time.monotonic()
-        answered = stop_gracefully(server, SHUTDOWN_SECONDS)
-        log.info("stopped accepting; requests in flight %s", "answered" if answered else "still running at the limit")
-        _finish(ctx, scheduler, SHUTDOWN_SECONDS - (time.monotonic() - started))
-        server.close()
-        return 0
-    _finish(ctx, scheduler, SHUTDOWN_SECONDS)
+    answered = stop_gracefully(server, SHUTDOWN_SECONDS)
+    log.info("stopped accepting; requests in flight %s", "answered" if answered else "still running at the limit")
+    _finish(ctx, scheduler, SHUTDOWN_SECONDS - (time.monotonic() - started))
+    server.close()
     return 0
 
 
 def _start_http(app: Any, ctx: Context, settings: Settings, scheduler: Scheduler, host: str, port: int) -> Any:
-    from bot.web.http_server import make_http_server, wsgi_app
+    from bot.web.http_server import make_http_server, oauth_pages, wsgi_app
 
     def ready() -> tuple[bool, dict[str, Any]]:
         return readiness(ctx, lambda: scheduler.last_tick, settings.tick_seconds)
 
-    application = wsgi_app(app, settings.signing_secret or "", ready)
+    pages = oauth_pages(app) if app is not None else {}
+    application = wsgi_app(app, settings.signing_secret or "", ready, pages)
     server = make_http_server(application, host, port)
     threading.Thread(target=server.run, name="lab2prod-http", daemon=True).start()
-    log.info("serving Slack on http://%s:%s/slack/events (health: /healthz, /readyz)", host, server.effective_port)
+    where = f"http://{host}:{server.effective_port}"
+    if app is not None:
+        log.info("serving Slack on %s/slack/events (also /healthz, /readyz, /metrics)", where)
+    else:
+        log.info("health, readiness and metrics on %s (/healthz, /readyz, /metrics)", where)
+    if pages:
+        log.info("install page: %s/slack/install", where)
     return server
 
 
