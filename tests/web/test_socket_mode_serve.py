@@ -112,9 +112,7 @@ def test_socket_mode_serves_every_surface_acks_once_and_survives_a_refresh(serve
     [answer] = replies_to(fake_slack, ts)
     assert "drift" in json.dumps(answer.params).lower()
     # Slack redelivers it (as after a missed ack): acked again, answered once.
-    again = sm.send_event(
-        app_mention("why do models drift in production?", ts=ts), event_id="EvSM1", retry_attempt=1
-    )
+    again = sm.send_event(app_mention("why do models drift in production?", ts=ts), event_id="EvSM1", retry_attempt=1)
     assert sm.wait_ack(again) == {"envelope_id": again}
 
     # A slash command: the reply rides on the ack.
