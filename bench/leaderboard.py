@@ -204,3 +204,7 @@ def measure(url: str, someone: str, repeat: int) -> dict[str, float]:
         print(f"  {name:16} {cold:8.1f} ms   {warm.line()}   {ratio}")
     result["count_ms"] = result["SELECT count(*)"]
     return result
+
+
+if __name__ == "__main__":
+    main()

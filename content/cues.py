@@ -16,7 +16,8 @@ How accuracy is counted:
   only when the statement has it (the issue's rule: absolute means false, hedged means true, neither is a
   coin flip); length splits at the median statement. Chance is 50%.
 
-Pure: no I/O, no global state; the CLI and the tests print what they need.
+Pure: no I/O, no global state; the CLI and the tests print what they need. Why one long module: every rule
+is a few lines, and the report is only honest when all of them are run and read together.
 """
 
 from __future__ import annotations

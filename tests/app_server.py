@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
 
 from bot.web.http_server import make_http_server, oauth_pages, wsgi_app
 from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+
+@dataclass
+class Page:
+    status: int
+    body: str
+    cookie: str | None = None  # the Set-Cookie header, if any
+
+
+def http_get(url: str, cookie: str | None = None) -> Page:
+    """GET `url` as a browser or a health checker would; an HTTP error status is a Page, not an exception."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return Page(response.status, response.read().decode(), response.headers.get("Set-Cookie"))
+    except urllib.error.HTTPError as err:
+        return Page(err.code, err.read().decode(), err.headers.get("Set-Cookie"))
 
 
 @contextmanager

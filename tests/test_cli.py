@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_runs import run
+from tests.cli_runs import run, run_at_once
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -341,3 +341,10 @@ def test_content_check_prints_the_cue_solvers_lift_and_fails_on_a_leaky_quiz(tmp
     leaky = run("content", "check", str(tmp_path / "quiz.yaml"))
     assert leaky.returncode == 1
     assert "single" in leaky.stderr and "leak-" in leaky.stderr
+
+
+def test_processes_starting_together_upgrade_a_new_sqlite_file_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    runs = run_at_once(3, "db", "upgrade", env={"DATABASE_URL": url})
+    assert runs.overlapped and [code for code, _, _ in runs.outcomes] == [0, 0, 0], runs.outcomes
+    assert run("db", "verify", env={"DATABASE_URL": url}).returncode == 0

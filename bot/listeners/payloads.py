@@ -32,15 +32,21 @@ def install(app: App, ctx: Context) -> None:
 
 def not_installed(ctx: Context, body: dict[str, Any]) -> BoltResponse:
     """A request from a workspace that removed the app (or never finished installing it): say so, do nothing."""
+    return tell_privately(ctx, body, NOT_INSTALLED)
+
+
+def tell_privately(ctx: Context, body: dict[str, Any], text: str) -> BoltResponse:
+    """The acknowledgement that tells the person `text` in the request's own way: a command's reply rides on its
+    ack; a click's goes to its response_url after the ack; an event has nobody to tell."""
     if body.get("command"):
         return BoltResponse(
             status=200,
-            body=json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED}),
+            body=json.dumps({"response_type": "ephemeral", "text": text}),
             headers={"content-type": "application/json"},
         )
     response_url = body.get("response_url")
     if isinstance(response_url, str) and response_url:
-        message = {"text": NOT_INSTALLED, "response_type": "ephemeral", "replace_original": False}
+        message = {"text": text, "response_type": "ephemeral", "replace_original": False}
         ctx.background.submit(ctx.slack.respond, response_url, message)
     return BoltResponse(status=200, body="")
 

@@ -49,6 +49,10 @@ REPEATABLE = frozenset(
 )
 
 
+def _method_of(request: HttpRequest) -> str:
+    return request.url.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _never_connected(error: Exception | None) -> bool:
     reason = error.reason if isinstance(error, URLError) else error
     return isinstance(reason, ConnectionRefusedError | socket.gaierror)
@@ -66,7 +70,7 @@ class SafeRetryHandler(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        method = _method_of(request)
         if response is not None:
             return response.status_code in (500, 502, 503, 504) and method in REPEATABLE
         if error is None:
@@ -90,7 +94,7 @@ class CallCounter(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        method = _method_of(request)
         if response is None:
             result = error.__class__.__name__
         elif response.status_code == 429:

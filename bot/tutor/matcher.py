@@ -26,6 +26,9 @@ A question about machine learning that no topic explains is NOT_COVERED; one abo
 Two topics each named by their own words make a comparison: the one named first answers (unless it scores far
 below the top), the others are `also`. A multi-word title or alias ('data pipelines') names its topic where it
 starts, and its words name nothing else.
+
+Why one long module: words, ranking and confidence are tuned together against the same evaluation sets (a
+change to one moves the others' thresholds); split apart, each part's numbers would stop making sense alone.
 """
 
 from __future__ import annotations

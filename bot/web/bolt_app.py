@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -14,7 +13,7 @@ from slack_bolt.request import BoltRequest
 
 from bot.config import Settings
 from bot.listeners import register_listeners
-from bot.listeners.payloads import NOT_INSTALLED_KEY
+from bot.listeners.payloads import NOT_INSTALLED_KEY, tell_privately
 from bot.services.asking import SORRY
 from bot.services.context import Context
 from bot.services.health import database_trouble
@@ -106,16 +105,6 @@ def _on_error(ctx: Context) -> Any:
         if body.get("type") == "event_callback":
             # Slack retries an event it did not get a 2xx for: worth it when the database was out of reach.
             return BoltResponse(status=503 if reason else 200, body="")
-        if body.get("command"):
-            return BoltResponse(
-                status=200,
-                body=json.dumps({"response_type": "ephemeral", "text": SORRY}),
-                headers={"content-type": "application/json"},
-            )
-        response_url = body.get("response_url")
-        if isinstance(response_url, str) and response_url:
-            message = {"text": SORRY, "response_type": "ephemeral", "replace_original": False}
-            ctx.background.submit(ctx.slack.respond, response_url, message)
-        return BoltResponse(status=200, body="")
+        return tell_privately(ctx, body, SORRY)
 
     return on_error

@@ -167,6 +167,9 @@ def make_http_server(application: Callable[..., Iterable[bytes]], host: str, por
     from waitress import create_server
 
     limit = min(CONNECTION_LIMIT, max(64, raise_open_file_limit() - 64))
+    # waitress warns on every request that waits for a thread: a burst would fill the log with one line per
+    # click. How long requests wait shows in lab2prod_ack_seconds instead.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(
         application,
         host=host,

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
+
 from bench import answers, leaderboard, matcher
+from tests.cli_runs import ROOT
 
 
 def test_matcher_benchmark_runs():
@@ -19,3 +25,10 @@ def test_answers_benchmark_runs():
 def test_leaderboard_benchmark_runs():
     result = leaderboard.main(["--answers", "2000", "--people", "50", "--teams", "5", "--repeat", "1"])
     assert set(result) >= {"count_ms", "people week", "teams all", "app home"}
+
+
+@pytest.mark.parametrize("name", ["matcher", "answers", "leaderboard"])
+def test_each_benchmark_runs_as_the_readme_says(name):
+    """`python -m bench.NAME` must reach main (bench.leaderboard once had no __main__ guard and did nothing)."""
+    done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "usage:" in done.stdout, done.stderr

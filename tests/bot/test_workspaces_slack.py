@@ -7,8 +7,6 @@ import csv
 import io
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -20,26 +18,11 @@ from bot.config import Settings
 from bot.services import channels, export, installations, posting, reveals
 from bot.web.bolt_app import create_app
 from storage.models import Answer, QuizPost, Workspace
-from tests.app_server import serving
+from tests.app_server import Page, serving
+from tests.app_server import http_get as get
 from tests.slack_requests import SIGNING_SECRET, SlackSender, answer_click
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "client-secret"
-
-
-@dataclass
-class Page:
-    status: int
-    body: str
-    cookie: str | None  # the Set-Cookie header, if any
-
-
-def get(url: str, cookie: str | None = None) -> Page:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return Page(response.status, response.read().decode(), response.headers.get("Set-Cookie"))
-    except urllib.error.HTTPError as err:
-        return Page(err.code, err.read().decode(), err.headers.get("Set-Cookie"))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.services import channels, leaderboards, maintenance, posting, reveals, teams
 from bot.services.answering import Click, answer_daily
 from bot.tutor.scoring import answer_points
-from storage.db import transaction, upgrade
+from storage.db import make_engine, schema_revisions, transaction, upgrade
 from storage.models import Answer, QuizPost, ScoreTotal
 from storage.repos import totals
 from tests.cli_runs import run_at_once
@@ -143,3 +143,14 @@ def test_many_people_founding_one_team_at_once(ctx):
         names = list(pool.map(lambda i: teams.join_team(ctx, "T1", f"U{i}", spellings[i % 2]), range(16)))
     assert len(set(names)) == 1  # everyone got the one team, named as its first founder spelled it
     assert teams.list_teams(ctx, "T1") == [(names[0], 16)]
+
+
+def test_replicas_starting_together_upgrade_a_new_database_once(postgres: PostgresServer):
+    """Every replica runs the migrations as it starts: on a fresh database they must not trip over each other
+    (an advisory lock lets one migrate while the others wait, then find nothing to do)."""
+    url = postgres.create_database(f"lab2prod_{next(_names)}")
+    runs = run_at_once(3, "db", "upgrade", env={"DATABASE_URL": url})
+    assert runs.overlapped
+    assert [code for code, _, _ in runs.outcomes] == [0, 0, 0], runs.outcomes
+    current, head = schema_revisions(make_engine(url))
+    assert current == head

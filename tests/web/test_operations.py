@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -20,17 +18,14 @@ from bot.services.scheduler import Scheduler
 from bot.services.slack_clients import SlackClients
 from bot.web.bolt_app import create_app
 from storage.db import upgrade
-from tests.app_server import serving
+from tests.app_server import http_get, serving
 from tests.postgres_server import PostgresServer
 from tests.slack_requests import answer_click
 
 
 def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
+    page = http_get(url)
+    return page.status, page.body
 
 
 def base(sender) -> str:

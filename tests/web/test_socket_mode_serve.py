@@ -19,6 +19,7 @@ import pytest
 
 from bot.services import channels, posting
 from bot.services.context import utc_now
+from tests.app_server import http_get
 from tests.cli_runs import ROOT
 from tests.fake_socket_mode import FakeSocketMode, app_mention
 from tests.slack_requests import answer_click
@@ -31,11 +32,8 @@ def free_port() -> int:
 
 
 def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
+    page = http_get(url)
+    return page.status, page.body
 
 
 class Served:
