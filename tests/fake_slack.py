@@ -491,44 +491,41 @@ class FakeSlack:
     def _find(self, channel: str, ts: str) -> dict[str, Any] | None:
         return next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
 
-    def _update_message(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _held_message(
+        self, params: dict[str, Any], echo: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """(the message an update or delete names, or None; the reply if it is None). Call with the lock held.
+        A ts this fake issued and no longer has was deleted; one it never issued came from a test's own payload
+        ("1.0"): answered ok, as the fake always did."""
         channel, ts = params.get("channel", ""), params.get("ts", "")
         if self._unknown_channel(channel):
-            return {"ok": False, "error": "channel_not_found"}
+            return None, {"ok": False, "error": "channel_not_found"}
+        message = self._find(channel, ts)
+        if message is not None:
+            return message, {"ok": True, "channel": channel, "ts": ts}
+        if ts in self._issued_ts:
+            return None, {"ok": False, "error": "message_not_found"}
+        return None, {"ok": True, "channel": channel, "ts": ts, **echo}
+
+    def _update_message(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            message = self._find(channel, ts)
+            message, reply = self._held_message(params, {"text": params.get("text", "")})
             if message is None:
-                # A ts this fake issued and no longer has was deleted; one it never issued came from a test's own
-                # payload ("1.0"): answer ok, as the fake always did.
-                if ts in self._issued_ts:
-                    return {"ok": False, "error": "message_not_found"}
-                return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text", "")}
+                return reply
             for key in ("text", "blocks"):
                 if key in params:
                     message[key] = params[key]
             if "metadata" in params:
                 message["metadata"] = _metadata(params["metadata"])
             message["edited"] = {"user": BOT_USER_ID, "ts": f"{time.time():.6f}"}
-            return {
-                "ok": True,
-                "channel": channel,
-                "ts": ts,
-                "text": message["text"],
-                "message": _public(message, True),
-            }
+            return {**reply, "text": message["text"], "message": _public(message, True)}
 
     def _delete_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel, ts = params.get("channel", ""), params.get("ts", "")
-        if self._unknown_channel(channel):
-            return {"ok": False, "error": "channel_not_found"}
         with self._lock:
-            message = self._find(channel, ts)
-            if message is None:
-                if ts in self._issued_ts:
-                    return {"ok": False, "error": "message_not_found"}
-                return {"ok": True, "channel": channel, "ts": ts}
-            self._messages[channel].remove(message)
-            return {"ok": True, "channel": channel, "ts": ts}
+            message, reply = self._held_message(params, {})
+            if message is not None:
+                self._messages[params.get("channel", "")].remove(message)
+            return reply
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.history: top-level messages (no thread replies), newest first, cursor-paged."""

@@ -4,9 +4,9 @@ Words. A question is normalised (text.py), shorthand is expanded ("prod" -> prod
 word is stemmed (Snowball) and folded through synonym groups, so 'gpus', 'hardware' and 'TPU' are one term. A
 word the bank does not know is tried as a typo of a bank word (one edit, two from 7 letters), but only when it is
 much rarer in everyday English than the word it would become (wordfreq's Zipf frequencies, a noisy-channel
-guess): 'cot' becomes 'cost', 'lunch' stays lunch. A greeting that opens the message ("hey team,") is dropped,
-and the words of a jargon term ('batch size') are that term, not evidence of a topic. Word lists are data files
-(bot/tutor/lexicon/).
+guess): 'cot' becomes 'cost', 'lunch' stays lunch; a typo of a word we drop ('diffrence') is dropped too. A
+greeting that opens the message ("hey team,") is dropped, and the words of a jargon term ('batch size') are that
+term, not evidence of a topic. Word lists are data files (bot/tutor/lexicon/).
 
 Ranking. Every topic is one document made of fields: title, aliases and phrasings (what people type) weigh
 most, the answer, key points and example less. A topic's score is BM25 over those weighted fields (the bank's
@@ -279,6 +279,8 @@ class Matcher:
         self._spellings = {w: self._term(w) for w in spelled if len(w) >= 3}
         self._spelling_keys = list(self._spellings)
         self._spelling_uses = dict(spelled)
+        # Words we drop anyway ('difference', 'between'): a typo of one is dropped too, not counted as foreign.
+        self._ignored_keys = sorted(w for w in self._stop | self._framing if len(w) >= 4)
 
     # --- words -------------------------------------------------------------------------------------------
 
@@ -329,19 +331,22 @@ class Matcher:
         if fix is not None:
             known, edits = fix
             return _Word(word, self._spellings[known], 1 - edits / (len(word) + 1), self._info(known))
+        if self._typo(word, self._ignored_keys) is not None:
+            return _Word(word, None, 1.0, info, foreign=0.0)  # 'diffrence', 'betwen': a frame word, misspelt
         return _Word(word, None, 1.0, info, self._foreign(word))
 
     def _is_jargon(self, word: str) -> bool:
         stem = self._stem(word)
         return word in self._jargon or (len(stem) >= 4 and stem in self._jargon_stems)
 
-    def _typo(self, word: str) -> tuple[str, int] | None:
+    def _typo(self, word: str, spellings: list[str] | None = None) -> tuple[str, int] | None:
         """The bank spelling a word is most likely a typo of, if any: close in letters, same first letter (or
         a swap of the first two), and much more common in English than the word as typed."""
         if len(word) < 3:
             return None
         max_edits = 1 if len(word) < 7 else 2
-        hits = process.extract(word, self._spelling_keys, scorer=OSA.distance, score_cutoff=max_edits, limit=12)
+        keys = self._spelling_keys if spellings is None else spellings
+        hits = process.extract(word, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=12)
         typed_zipf = self._zipf.get(word, 0.0)
         best: tuple[float, str, int] | None = None
         for known, edits, _ in hits:

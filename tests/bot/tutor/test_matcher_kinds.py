@@ -46,6 +46,24 @@ def test_real_words_are_not_taken_for_typos(word):
 
 
 @pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        (
+            "whats the diffrence betwen concept drift and data drift",
+            "whats the difference between concept drift and data drift",
+        ),
+        ("how is latency diferent in prod", "how is latency different in prod"),
+    ],
+)
+def test_a_misspelt_frame_word_is_dropped_like_the_word_it_stands_for(typed, meant):
+    """A typo of a word we drop ('difference', 'between') was counted as a word foreign to the subject, which
+    pulled an on-subject question down to "did you mean"."""
+    got, want = MATCHER.match(typed), MATCHER.match(meant)
+    assert (got.topic, got.band) == (want.topic, want.band) == (want.topic, Band.ANSWER)
+    assert got.confidence == pytest.approx(want.confidence, abs=0.05)
+
+
+@pytest.mark.parametrize(
     ("question", "topic"),
     [
         ("how long does it take", "timeline"),
