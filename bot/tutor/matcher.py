@@ -22,7 +22,9 @@ Confidence (what rejects off-subject chatter and sends vague questions to "did y
 - subject share: the weight of the question's on-subject words against the words foreign to the subject,
   each weighted by how rare it is in everyday English ('brake' says more than 'left'); foreign words count
   less when the question is plainly about machine learning ('model', 'ml', 'training'...).
-A question about machine learning that no topic explains is NOT_COVERED; one about something else is UNKNOWN.
+A long message that gives context before it asks is also read for its asking sentence alone (the last one with
+a question mark); the surer of the two readings answers. A question about machine learning that no topic
+explains is NOT_COVERED; one about something else is UNKNOWN.
 Two topics each named by their own words make a comparison: the one named first answers (unless it scores far
 below the top), the others are `also`. A multi-word title or alias ('data pipelines') names its topic where it
 starts, and its words name nothing else.
@@ -136,6 +138,8 @@ class Params:
     unsure: float = 0.12
     followup_words: int = 5
     jargon_evidence: float = 4.5  # unexplained jargon outweighs a topic named by less evidence than this
+    bank_typo_uses: float = 4.0  # a bank misspelling stands for a spelling used this many times more
+    ask_sure: float = 0.9  # a whole long message answered this surely is not read again for its asking sentence
 
 
 @dataclass
@@ -323,6 +327,10 @@ class Matcher:
         info = self._info(word)
         term = self._term(word)
         if term in self._tf:
+            fix = self._bank_typo(word, term)
+            if fix is not None:
+                known, edits = fix
+                return _Word(word, self._spellings[known], 1 - edits / (len(word) + 1), self._info(known))
             return _Word(word, term, 1.0, info)
         if self._is_jargon(word) or any(c.isdigit() for c in word):
             number = any(c.isdigit() for c in word)
@@ -334,6 +342,20 @@ class Matcher:
         if self._typo(word, self._ignored_keys) is not None:
             return _Word(word, None, 1.0, info, foreign=0.0)  # 'diffrence', 'betwen': a frame word, misspelt
         return _Word(word, None, 1.0, info, self._foreign(word))
+
+    def _bank_typo(self, word: str, term: str) -> tuple[str, int] | None:
+        """The bank writes some phrasings with typos, as people type them ('reaserch', 'stakehoders'); such a
+        misspelling is a term of its own, used once. Asked, it stands for the word it misspells, whose term
+        carries the bank's real evidence: no English word, barely used, and a far more used spelling one or two
+        edits away. Short words are left alone: 'rnns' is no typo of 'runs'."""
+        p = self.params
+        if len(word) < 5 or self._zipf.get(word, 0.0) > 0 or sum(self._tf[term].values()) >= p.alias_weight:
+            return None
+        fix = self._typo(word, [k for k in self._spelling_keys if self._spellings[k] != term])
+        used = sum(self._tf[term].values())
+        if fix is None or sum(self._tf[self._spellings[fix[0]]].values()) < p.bank_typo_uses * used:
+            return None
+        return fix
 
     def _is_jargon(self, word: str) -> bool:
         stem = self._stem(word)
@@ -565,7 +587,14 @@ class Matcher:
         return None
 
     def match(self, question: str, context_topic: str | None = None) -> Match:
-        return self._decide(question, self._analyse(question), context_topic)
+        whole = self._decide(question, self._analyse(question), context_topic)
+        ask = _ask_sentence(question)
+        if ask is None or (whole.band is Band.ANSWER and whole.confidence >= self.params.ask_sure):
+            return whole
+        asked = self._decide(question, self._analyse(ask), context_topic)
+        if asked.band is Band.ANSWER and asked.confidence > whole.confidence:
+            return asked
+        return whole
 
     def _decide(self, question: str, a: _Analysis, context_topic: str | None = None) -> Match:
         """The verdict on an analysis: only this part reads the band constants, so tuning can reuse analyses."""
@@ -620,6 +649,19 @@ class Matcher:
     @property
     def topic_ids(self) -> list[str]:
         return list(self._topics)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _ask_sentence(question: str) -> str | None:
+    """The sentence that asks, when a long message gives context first ('I'm moving to a startup. what
+    should I expect ...?'): the last one with a question mark, if there are others before it."""
+    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s]
+    if len(sentences) < 2:
+        return None
+    asks = [s for s in sentences if s.rstrip().endswith("?")]
+    return asks[-1] if asks and asks[-1] != sentences[0] else None
 
 
 def _texts(t: object) -> TopicTexts:

@@ -144,3 +144,35 @@ def test_heldout_questions_are_not_copied_into_the_bank():
     phrasings = [p.lower() for t in BANK.topics.values() for p in t.phrasings]
     copied = [e["q"] for e in HELDOUT if any(fuzz.ratio(e["q"].lower(), p) >= 85 for p in phrasings)]
     assert copied == []
+
+
+def test_a_long_message_is_read_for_the_sentence_that_asks():
+    """Context first, question last: the background words ('clean experiments') pointed at the wrong topic."""
+    message = (
+        "I come from a physics background and love clean experiments. What does day to day work look like for"
+        " an ML engineer compared with a research scientist?"
+    )
+    assert MATCHER.match(message).topic == "careers"
+    assert MATCHER.match(message).band is Band.ANSWER
+
+
+def test_a_one_sentence_question_is_read_whole():
+    question = "why would accuracy slip months after launch?"
+    assert MATCHER.match(question) == MATCHER._decide(question, MATCHER._analyse(question))
+
+
+def test_a_misspelling_the_bank_itself_shows_weighs_like_the_word_it_misspells():
+    """Some bank phrasings are typed with typos on purpose ('stakehoder'); indexed as terms of their own, used
+    once, they made the same typo in a question far weaker than the real word: "did you mean" at best."""
+    typed, meant = "the stakehoders at a big company", "the stakeholders at a big company"
+    assert (MATCHER.match(typed).topic, MATCHER.match(typed).band) == ("stakeholders", Band.ANSWER)
+    assert MATCHER.match(typed).confidence == pytest.approx(MATCHER.match(meant).confidence, abs=0.1)
+
+
+def test_each_misspelling_in_the_bank_gets_the_answer_of_its_word():
+    misspelt = {w: MATCHER._bank_typo(w, MATCHER._term(w)) for w in MATCHER._spelling_keys}
+    pairs = [(w, fix[0]) for w, fix in misspelt.items() if fix is not None]
+    assert len(pairs) >= 10  # the bank shows typos in many topics
+    for typo, word in pairs:
+        got, want = MATCHER.match(typo), MATCHER.match(word)
+        assert (typo, got.topic, got.band) == (typo, want.topic, want.band)
