@@ -634,9 +634,13 @@ class FakeSlack:
             if grant is None:
                 return {"ok": False, "error": "invalid_code"}
             token = grant["bot_token"]
-            team = grant["team_id"]
+            org_wide = bool(grant.get("is_enterprise_install"))
+            # An org-wide (Enterprise Grid) install has no workspace: its token acts in every workspace of the org,
+            # and this fake attributes its calls to the org's id.
+            team = grant["enterprise_id"] if org_wide else grant["team_id"]
             identity = {
                 "team_id": team,
+                "org_wide": org_wide,
                 "team_name": grant.get("team_name", f"Workspace {team}"),
                 "enterprise_id": grant.get("enterprise_id"),
                 "user_id": grant.get("bot_user_id", BOT_USER_ID),
@@ -680,9 +684,9 @@ class FakeSlack:
             "token_type": "bot",
             "access_token": token,
             "bot_user_id": identity["user_id"],
-            "team": {"id": identity["team_id"], "name": identity["team_name"]},
+            "team": None if identity.get("org_wide") else {"id": identity["team_id"], "name": identity["team_name"]},
             "enterprise": {"id": enterprise, "name": f"Enterprise {enterprise}"} if enterprise else None,
-            "is_enterprise_install": False,
+            "is_enterprise_install": bool(identity.get("org_wide")),
         }
         if with_user:
             body["authed_user"] = {"id": identity["authed_user_id"]}

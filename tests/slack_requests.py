@@ -84,10 +84,13 @@ class SlackSender:
         channel: str = "C1",
         team: str = "T1",
         response_url: str = "http://127.0.0.1:9/none",
+        enterprise: str | None = None,
         **kw: Any,
     ) -> Response:
+        grid = {"enterprise_id": enterprise, "is_enterprise_install": "true"} if enterprise else {}
         form = {
             "token": "x",
+            **grid,
             "team_id": team,
             "channel_id": channel,
             "user_id": user,

@@ -264,3 +264,29 @@ def test_shared_channel_gets_one_quiz_a_day_and_each_person_is_scored_once(insta
     with ctx.sessions() as session:
         assert [(a.workspace_id, a.user_id) for a in session.scalars(select(Answer))] == [("T1", "U7")]
     assert "already" in fake_slack.of("response_url")[1].params["text"]
+
+
+def test_org_wide_install_serves_every_workspace_of_the_org(installable, fake_slack, ctx, clock):
+    """An Enterprise Grid admin installs once for the whole org (no workspace in the grant). A workspace of that org
+    the app has never seen is answered with the org's token, remembered as part of the org, and gets its daily
+    quiz from the scheduler (work no request starts); a workspace outside the org is still not installed."""
+    done = installable.install(fake_slack, "T0", team_id=None, enterprise_id="E1", is_enterprise_install=True)
+    assert done.status == 200 and "Thank you" in done.body
+    with ctx.sessions() as session:
+        assert session.execute(text("SELECT enterprise_id, is_enterprise_install FROM slack_bots")).one() == ("E1", 1)
+        assert session.scalars(select(Workspace)).all() == []  # an org-wide install names no workspace
+
+    reply = installable.slack.command("stats", team="T5", user="U5", enterprise="E1")
+    assert reply.status == 200 and "install" not in reply.json()["text"].lower()
+    with ctx.sessions() as session:
+        assert session.get(Workspace, "T5").enterprise_id == "E1"
+
+    channels.save_channel(ctx, "T5", "C5", "09:00", "UTC", "daily", "8h")
+    clock.now = clock.now.replace(hour=9, minute=5)
+    fake_slack.reset()
+    assert "posted" in posting.post_due(ctx)[0]
+    [quiz] = fake_slack.of("chat.postMessage")
+    assert (quiz.params["channel"], quiz.team) == ("C5", "E1")  # posted with the org's token
+
+    outsider = installable.slack.command("stats", team="T8", user="U8", enterprise="E2")
+    assert outsider.status == 200 and "install" in outsider.body.lower()
