@@ -5,7 +5,9 @@ For each Slack latency (default 0, 250 and 500 ms, with Slack's rate tiers on), 
 them, from two other processes, to the app served as in production (our WSGI front, waitress). The fake
 Slack runs in a third process. Measured at the senders: the time to each acknowledgement (p50, p99, max)
 and acknowledged clicks per second; at the fake Slack: when the last person's private feedback arrived,
-and that everyone got exactly one graded reply (the double click gets "you already answered").
+and that everyone got exactly one graded reply (the double click gets "you already answered"). CPU per click:
+of the web process (for our app until the last feedback is out; both include this script's own hand-off of
+the payloads to the senders, the same for both), and of the courier process that posts the replies.
 
 Baseline, same run, same front and server: a Bolt app whose only listener acks.
 Left out: Slack's own network distance (loopback here), TLS, and a reverse proxy in front. SQLite file on
@@ -28,7 +30,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bench.stats import percentile
+from bench.stats import cpu_seconds, percentile
 from bot.config import Settings
 from bot.services import channels, posting
 from bot.services.background import Background
@@ -137,12 +139,16 @@ def run_latency(latency_ms: int, clicks: int, senders: int) -> dict[str, float]:
             bare.action(re.compile(".*"))(lambda ack: ack())
             with serving(bare, threads=BARE_THREADS) as bare_sender:
                 fire(bare_sender.url, payloads[:100], senders)  # warm-up
+                bare_cpu = cpu_seconds()
                 bare_ms, bare_s = fire(bare_sender.url, payloads, senders)
+                bare_cpu = cpu_seconds() - bare_cpu
 
             with serving(create_app(ctx, settings)) as sender:
+                app_cpu, courier_cpu = cpu_seconds(), cpu_seconds(courier.pid)
                 started = time.perf_counter()
                 acks_ms, acks_s = fire(sender.url, payloads, senders)
                 last_feedback_s = (time.perf_counter() - started) + wait_calls(api_url, "response_url", clicks)
+                app_cpu, courier_cpu = cpu_seconds() - app_cpu, cpu_seconds(courier.pid) - courier_cpu
             ctx.background.shutdown(30)
             courier.close(60)
             graded = _graded_per_person(api_url, people)
@@ -159,6 +165,9 @@ def run_latency(latency_ms: int, clicks: int, senders: int) -> dict[str, float]:
         "bare_p99_ms": percentile(bare_ms, 0.99),
         "bare_cps": clicks / bare_s,
         "last_feedback_s": last_feedback_s,
+        "app_cpu_ms": app_cpu * 1000 / clicks,
+        "bare_cpu_ms": bare_cpu * 1000 / clicks,
+        "courier_cpu_ms": courier_cpu * 1000 / clicks,
         "people_told_once": graded,
         "people": people,
     }
@@ -188,14 +197,18 @@ def main(argv: list[str] | None = None) -> list[dict[str, float]]:
     results = [run_latency(int(ms), args.clicks, args.senders) for ms in args.latencies.split(",")]
     people = args.clicks // 2
     print(f"{args.clicks} answer clicks from {people} people, {args.senders} senders, Slack's rate tiers on")
-    print("| Slack latency | ack p50 | ack p99 | ack max | clicks/s | bare app | ratio | last feedback | told once |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| Slack latency | ack p50 | ack p99 | ack max | clicks/s | bare app | ratio | last feedback | told once"
+        " | CPU per click: app, bare, courier |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['latency_ms']:.0f} ms | {r['ack_p50_ms']:.0f} ms | {r['ack_p99_ms']:.0f} ms"
             f" | {r['ack_max_ms']:.0f} ms"
             f" | {r['full_cps']:.0f} | {r['bare_cps']:.0f} | {r['ratio']:.2f} | {r['last_feedback_s']:.1f} s"
-            f" | {r['people_told_once']}/{r['people']} |"
+            f" | {r['people_told_once']}/{r['people']}"
+            f" | {r['app_cpu_ms']:.2f}, {r['bare_cpu_ms']:.2f}, {r['courier_cpu_ms']:.2f} ms |"
         )
     print(
         f"targets: ack p99 < {TARGET_P99_MS} ms and max < {TARGET_MAX_MS} ms; clicks/s >= {TARGET_RATIO} x the bare"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,13 @@ def time_ms(run: Callable[[], object], repeat: int) -> Timing:
         run()
         samples.append((time.perf_counter() - started) * 1000)
     return summarize_ms(samples)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User plus system CPU seconds used so far by this process (pid None) or by another live one (Linux's /proc).
+    CPU, not wall time, says what a burst costs: wall time on two shared cores mostly measures who waited."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -35,6 +35,10 @@ class Courier:
         multiprocessing.util.Finalize(self, self._queue.put, args=(None,), exitpriority=10)
         return self
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
     def send(self, url: str, message: Mapping[str, Any]) -> None:
         self._queue.put((url, dict(message)))
 

@@ -20,6 +20,7 @@ def test_answers_benchmark_runs():
     [result] = answers.main(["--clicks", "40", "--senders", "4", "--latencies", "50"])
     assert result["clicks"] == 40 and result["full_cps"] > 0
     assert result["people_told_once"] == result["people"] == 20  # the benchmark's own count is right
+    assert result["app_cpu_ms"] > 0 and result["bare_cpu_ms"] > 0 and result["courier_cpu_ms"] > 0
 
 
 def test_leaderboard_benchmark_runs():
