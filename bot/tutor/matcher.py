@@ -349,10 +349,10 @@ class Matcher:
         carries the bank's real evidence: no English word, barely used, and a far more used spelling one or two
         edits away. Short words are left alone: 'rnns' is no typo of 'runs'."""
         p = self.params
-        if len(word) < 5 or self._zipf.get(word, 0.0) > 0 or sum(self._tf[term].values()) >= p.alias_weight:
-            return None
-        fix = self._typo(word, [k for k in self._spelling_keys if self._spellings[k] != term])
         used = sum(self._tf[term].values())
+        if len(word) < 5 or self._zipf.get(word, 0.0) > 0 or used >= p.alias_weight:
+            return None
+        fix = self._typo(word, other_than=term)
         if fix is None or sum(self._tf[self._spellings[fix[0]]].values()) < p.bank_typo_uses * used:
             return None
         return fix
@@ -361,9 +361,12 @@ class Matcher:
         stem = self._stem(word)
         return word in self._jargon or (len(stem) >= 4 and stem in self._jargon_stems)
 
-    def _typo(self, word: str, spellings: list[str] | None = None) -> tuple[str, int] | None:
+    def _typo(
+        self, word: str, spellings: list[str] | None = None, other_than: str | None = None
+    ) -> tuple[str, int] | None:
         """The bank spelling a word is most likely a typo of, if any: close in letters, same first letter (or
-        a swap of the first two), and much more common in English than the word as typed."""
+        a swap of the first two), and much more common in English than the word as typed. `other_than`: a term
+        whose own spellings do not count."""
         if len(word) < 3:
             return None
         max_edits = 1 if len(word) < 7 else 2
@@ -372,6 +375,8 @@ class Matcher:
         typed_zipf = self._zipf.get(word, 0.0)
         best: tuple[float, str, int] | None = None
         for known, edits, _ in hits:
+            if other_than is not None and self._spellings.get(known) == other_than:
+                continue
             if known[0] != word[0] and known[:2] != word[1::-1]:
                 continue
             if len(word) == 3 and len(known) != 4:
