@@ -114,7 +114,11 @@ def run_latency(latency_ms: int, clicks: int, senders: int) -> dict[str, float]:
             settings = Settings("xoxb-bench", SIGNING_SECRET, None, api_url, url)
             courier = Courier().start()
             ctx = build_context(
-                url, background=Background(), slack=SlackClients("xoxb-bench", api_url), courier=courier
+                url,
+                background=Background(),
+                slack=SlackClients("xoxb-bench", api_url),
+                courier=courier,
+                group_commit=True,
             )
             channels.save_channel(ctx, "T1", "C1", "00:00", "UTC", "mon-sun", "23h59m")
             report = posting.post_due(ctx)
@@ -151,6 +155,7 @@ def run_latency(latency_ms: int, clicks: int, senders: int) -> dict[str, float]:
                 app_cpu, courier_cpu = cpu_seconds() - app_cpu, cpu_seconds(courier.pid) - courier_cpu
             ctx.background.shutdown(30)
             courier.close(60)
+            ctx.writes.close()
             graded = _graded_per_person(api_url, people)
     finally:
         fake_proc.terminate()

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.web.http_server import make_http_server, oauth_pages, wsgi_app
+from bot.web.http_server import THREADS, make_http_server, oauth_pages, wsgi_app
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 
@@ -36,7 +36,7 @@ def http_get(url: str, cookie: str | None = None) -> Page:
 @contextmanager
 def serving(
     app: App,
-    threads: int = 8,
+    threads: int = THREADS,  # as `serve` runs it
     secret: str = SIGNING_SECRET,
     ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
 ) -> Iterator[SlackSender]:

@@ -56,11 +56,15 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def ctx(db_url: str, clock: FrozenClock, fake_slack: FakeSlack) -> Iterator[Context]:
-    """The services' context: the shipped bank, the SQLite file, the fake Slack, a background pool as in `serve`."""
+    """The services' context as in `serve`: the shipped bank, the SQLite file, the fake Slack, a background
+    pool, answers committed by a writer thread."""
     fake_slack.clock = lambda: clock.now.replace(tzinfo=UTC).timestamp()  # Slack's clock agrees with the app's
     background = Background(workers=8)
-    yield build_context(db_url, clock=clock, background=background, slack=SlackClients("xoxb-test", fake_slack.api_url))
+    slack = SlackClients("xoxb-test", fake_slack.api_url)
+    context = build_context(db_url, clock=clock, background=background, slack=slack, group_commit=True)
+    yield context
     background.shutdown(10)
+    context.writes.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.background import Background
 from bot.services.courier import Courier
+from bot.services.group_commit import GroupCommit
+from bot.services.recent import Recent
 from bot.services.slack_clients import SlackClients
 from bot.tutor.matcher import Matcher, build_matcher
 from content.loader import Bank, load_bank
@@ -18,6 +20,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.records import PostRecord
 
 Clock = Callable[[], datetime]
+POST_MEMORY_SECONDS = 30
 
 
 def utc_now() -> datetime:
@@ -36,10 +39,21 @@ class Context:
     courier: Courier | None = None  # under `serve`: the process that carries replies to response_urls
     # When this process last claimed each open post's count update: while fresh, a click skips the database.
     count_claimed_at: dict[int, datetime] = field(default_factory=dict)
-    # Open posts this process read lately (post id -> (post, monotonic time read)): a burst of clicks on one
-    # post reads it once. Only what cannot change is trusted from here; the answer's insert re-checks that
-    # the post is still open.
-    open_posts: dict[int, tuple[PostRecord, float]] = field(default_factory=dict)
+    # Open posts this process read lately: a burst of clicks on one post reads it once. Only what cannot
+    # change is trusted from here; the answer's insert re-checks that the post is still open.
+    open_posts: Recent[int, PostRecord] = field(default_factory=lambda: Recent(POST_MEMORY_SECONDS))
+    # The choice each person's answer to a post made, as this process stored or read it: a double click
+    # (or Slack's retry) is told "already answered" without a trip to the database.
+    first_choices: Recent[tuple[int, str], frozenset[int]] = field(
+        default_factory=lambda: Recent(POST_MEMORY_SECONDS, size=20_000)
+    )
+    # Answers are written through this. With `group_commit` (under `serve`) one writer thread commits the
+    # answers of concurrent clicks together; otherwise each write is its own transaction, in the caller.
+    writes: GroupCommit = field(init=False)
+    group_commit: InitVar[bool] = False
+
+    def __post_init__(self, group_commit: bool) -> None:
+        self.writes = GroupCommit(self.sessions, threaded=group_commit)
 
 
 def build_context(
@@ -50,15 +64,18 @@ def build_context(
     background: Background | None = None,
     slack: SlackClients | None = None,
     courier: Courier | None = None,
+    group_commit: bool = False,
 ) -> Context:
     """Load and validate the content first: a broken bank must stop start-up, not the first question."""
     bank = load_bank(content)
+    sessions = make_sessionmaker(make_engine(database_url))
     return Context(
         bank,
         build_matcher(bank.topics),
-        make_sessionmaker(make_engine(database_url)),
+        sessions,
         clock,
         background or Background.inline(),
         slack or SlackClients(None),
         courier,
+        group_commit=group_commit,
     )

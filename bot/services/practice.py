@@ -13,7 +13,7 @@ from bot.services.context import Context
 from bot.services.posting import topic_title
 from bot.tutor import quiz_rules
 from content.models import Question
-from storage.db import reading, transaction
+from storage.db import reading
 from storage.repos import answers, posts
 
 UNREADABLE = "I couldn't read that answer; try `/tutor quiz` again."
@@ -59,8 +59,7 @@ def answer_practice(
     if problem:
         return Outcome(problem)
     result, answer = graded(question, chosen, workspace_id, user_id, ctx.clock(), practice=True, message_ts=message_ts)
-    with transaction(ctx.sessions) as session:
-        answers.add_answer(session, answer)
+    ctx.writes.run(lambda session: answers.add_answer(session, answer))
     title = topic_title(ctx, question)
     return Outcome(verdict(result), lambda: feedback_blocks(question, chosen, result, title), True)
 

@@ -7,7 +7,7 @@ is retried every tick until Slack shows it, and given up only when the message i
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -92,12 +92,18 @@ def refresh_counts(ctx: Context) -> int:
     return updated
 
 
+def count_may_be_due(ctx: Context, post: PostRecord, now: datetime | None = None) -> bool:
+    """False while this process updated the post's count a moment ago (the scheduler catches up what a burst
+    skips); True when the database should be asked whether it is this process's turn."""
+    last = ctx.count_claimed_at.get(post.id)
+    return last is None or (now or ctx.clock()) - last >= COUNT_REFRESH_EVERY
+
+
 def count_soon(ctx: Context, client: WebClient, post: PostRecord) -> int:
     """After an answer: update the post's count if no update (from any process) is younger than the throttle."""
     now = ctx.clock()
-    last = ctx.count_claimed_at.get(post.id)
-    if last is not None and now - last < COUNT_REFRESH_EVERY:
-        return 0  # this process updated it a moment ago; the scheduler catches up what a burst skips
+    if not count_may_be_due(ctx, post, now):
+        return 0
     with transaction(ctx.sessions) as session:
         count = answers.answer_count(session, post.id)
         claimed = posts.take_count_refresh(session, post.id, count, now, COUNT_REFRESH_EVERY)

@@ -30,7 +30,10 @@ MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few KB; anything this big i
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 15  # seconds a connection may sit idle or half-sent before it is closed
 CLEANUP_INTERVAL = 2  # how often idle connections are looked for
-THREADS = 8
+# Request threads. Answers from concurrent requests are committed together (services/group_commit), so more
+# threads mean fuller batches: measured in a burst, 8 threads -> about 4 answers a commit and 440 clicks/s,
+# 16 -> about 8 and 600 clicks/s. They mostly wait, on the socket or on that commit.
+THREADS = 16
 
 _KNOWN = {status.value for status in HTTPStatus}
 _OUTCOMES = {401: "unsigned", 400: "malformed", 411: "malformed", 413: "too_large"}

@@ -40,6 +40,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
             background=Background(),
             slack=SlackClients(settings.bot_token, settings.api_url),
             courier=Courier().start(),
+            group_commit=True,
         )
     except ContentError as exc:
         for problem in exc.problems:
@@ -99,6 +100,7 @@ def _start_http(app: Any, ctx: Context, settings: Settings, scheduler: Scheduler
 
 def _finish(ctx: Context, scheduler: Scheduler, budget: float) -> None:
     started = time.monotonic()
+    ctx.writes.close()  # requests in flight are answered by now: their writes are committed
     scheduler_stopped = scheduler.stop(max(1.0, budget / 2))
     left = max(1.0, budget - (time.monotonic() - started))
     drained = ctx.background.shutdown(left)

@@ -315,7 +315,7 @@ def test_a_read_only_database_is_recovered_without_a_restart(root_only, ctx, set
     blocks = fake_slack.messages("C1")[0]["blocks"]
     path = db_url.removeprefix("sqlite:///")
     files = [path, path + "-wal"]  # not the -shm: SQLite maps it, and a write to a mapped immutable page is a SIGBUS
-    fresh = replace(ctx, sessions=make_sessionmaker(make_engine(db_url)))  # its first connection opens below
+    fresh = replace(ctx, sessions=make_sessionmaker(make_engine(db_url)), group_commit=True)  # connects below
 
     def answer(sender, user: str):
         payload = answer_click(
