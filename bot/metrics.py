@@ -30,6 +30,11 @@ SLACK_CALLS = Counter(
 QUIZ_POSTS = Counter("lab2prod_quiz_posts", "Daily quiz sends by result", ["result"])
 ANSWERS = Counter("lab2prod_answers", "Clicks on daily quiz questions by result", ["result"])
 SCHEDULER_LAG = Gauge("lab2prod_scheduler_lag_seconds", "Seconds since the scheduler last finished a tick")
+WRITE_BATCH = Histogram(
+    "lab2prod_write_batch_size",
+    "Answers committed together in one transaction by the writer thread",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 BACKGROUND_PENDING = Gauge("lab2prod_background_pending", "Slack calls owed (feedback, replies, updates) not yet made")
 
 _SLACK_WORD = re.compile(r"[A-Za-z0-9_.]{1,48}")

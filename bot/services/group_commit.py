@@ -7,8 +7,9 @@ switching between them. Here a request thread hands its write over and waits; on
 queued meanwhile and runs it in a single transaction. The caller still returns only after its write is
 committed: "stored before acknowledged" holds as before.
 
-A batch that fails is rolled back and each of its writes retried alone, so one bad write (or a database
-that just became read-only) fails only the requests it belongs to, with the same exception as before."""
+A batch that fails is rolled back. When the database itself is out of reach (locked by another process,
+read-only, full, down) every write in it fails with that error at once; otherwise each write is retried
+alone, so one bad write fails only the request it belongs to, with the same exception as before."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import transaction
+from bot import metrics
+from storage.db import transaction, unavailable_reason
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,13 +38,14 @@ class GroupCommit:
         self._sessions = sessions
         self._queue: queue.SimpleQueue[tuple[Write, Future[Any]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._closing = False
         if threaded:
             self._thread = threading.Thread(target=self._drain_forever, name="lab2prod-writer", daemon=True)
             self._thread.start()
 
     def run(self, write: Callable[[Session], T]) -> T:
         """Run `write` in a transaction and return its result once committed; raise what it (or the commit) raised."""
-        if self._thread is None or not self._thread.is_alive():
+        if self._closing or self._thread is None or not self._thread.is_alive():
             with transaction(self._sessions) as session:
                 return write(session)
         done: Future[T] = Future()
@@ -51,6 +54,7 @@ class GroupCommit:
 
     def close(self, timeout: float = 10.0) -> None:
         """Commit what is queued, then stop the writer thread."""
+        self._closing = True  # from now on callers write for themselves: nothing queues behind the end
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout)
@@ -73,12 +77,16 @@ class GroupCommit:
             self._commit(batch)
 
     def _commit(self, batch: list[tuple[Write, Future[Any]]]) -> None:
+        metrics.WRITE_BATCH.observe(len(batch))
         try:
             with transaction(self._sessions) as session:
                 results = [write(session) for write, _ in batch]
         except BaseException as exc:
-            if len(batch) == 1:
-                batch[0][1].set_exception(exc)
+            if len(batch) == 1 or unavailable_reason(exc):
+                # Locked, read-only, full or down: every write would fail the same way, each after its own
+                # busy timeout. Tell them all now; the people are asked to try again.
+                for _, done in batch:
+                    done.set_exception(exc)
                 return
             log.info("a batch of %d writes failed; retrying each alone", len(batch))
             for write, done in batch:

@@ -61,6 +61,7 @@ def _hold_first_batch(writes: GroupCommit, queued: int):
 def test_writes_waiting_together_share_one_commit_and_each_caller_gets_its_own_result(sessions):
     writes = GroupCommit(sessions)
     commits = _commits(sessions)
+    batches_before = _batch_metric()
     with ThreadPoolExecutor(max_workers=32) as pool:
         first = pool.submit(writes.run, _hold_first_batch(writes, 31))
         time.sleep(0.05)  # the first write is with the writer before the others queue
@@ -70,6 +71,17 @@ def test_writes_waiting_together_share_one_commit_and_each_caller_gets_its_own_r
     assert rest == [f"k{i:02d}" for i in range(31)]
     assert _keys(sessions) == sorted(["first", *(f"k{i:02d}" for i in range(31))])
     assert len(commits) == 2  # the first write's own, then the 31 that queued behind it
+    count, total = _batch_metric()
+    assert (count - batches_before[0], total - batches_before[1]) == (2, 32)  # what /metrics shows
+
+
+def _batch_metric() -> tuple[float, float]:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    return sample("lab2prod_write_batch_size_count"), sample("lab2prod_write_batch_size_sum")
 
 
 def test_a_failing_write_fails_only_its_own_caller(sessions):
@@ -130,3 +142,40 @@ def test_a_double_click_is_answered_from_memory_without_touching_the_database(ct
     assert not again.recorded and "already answered" in again.text
     assert again.blocks  # their first answer's feedback, shown again
     assert statements == []
+
+
+def test_a_locked_database_fails_a_waiting_batch_once_not_write_by_write(db_url, sessions):
+    """Another process holds SQLite's write lock: every write queued together fails with the same 'locked'
+    after one busy timeout, instead of each being retried alone and waiting out its own timeout in turn."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    impatient = make_sessionmaker(make_engine(db_url, busy_timeout_ms=200))
+    writes = GroupCommit(impatient)
+    runs: list[str] = []
+
+    def counted(key: str):
+        def write(session):
+            runs.append(key)
+            session.execute(text("INSERT INTO scratch (k) VALUES (:k)"), {"k": key})
+            return key
+
+        return write
+
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            first = pool.submit(writes.run, _hold_first_batch(writes, 5))
+            time.sleep(0.05)
+            rest = [pool.submit(writes.run, counted(f"k{i}")) for i in range(5)]
+            for future in [first, *rest]:
+                with pytest.raises(OperationalError, match="locked"):
+                    future.result(30)
+    finally:
+        holder.rollback()
+        holder.close()
+    writes.close()
+    assert len(runs) == 1  # the batch stopped at its first write's timeout; no write was tried again alone
+    assert _keys(sessions) == []
