@@ -281,7 +281,11 @@ class Matcher:
                 if self._term(w) in self._tf:
                     spelled.setdefault(w, 0.0)
         self._spellings = {w: self._term(w) for w in spelled if len(w) >= 3}
-        self._spelling_keys = list(self._spellings)
+        # A typo keeps its first letter, or swaps the first two: only those spellings are worth comparing.
+        self._spellings_from: dict[str, list[str]] = {}
+        for key in self._spellings:
+            self._spellings_from.setdefault(key[:1], []).append(key)
+            self._spellings_from.setdefault(key[:2], []).append(key)
         self._spelling_uses = dict(spelled)
         # Words we drop anyway ('difference', 'between'): a typo of one is dropped too, not counted as foreign.
         self._ignored_keys = sorted(w for w in self._stop | self._framing if len(w) >= 4)
@@ -370,7 +374,11 @@ class Matcher:
         if len(word) < 3:
             return None
         max_edits = 1 if len(word) < 7 else 2
-        keys = self._spelling_keys if spellings is None else spellings
+        if spellings is None:  # the bank's spellings sharing the first letter, or the first two letters swapped
+            swapped = self._spellings_from.get(word[1::-1], []) if word[0] != word[1] else []
+            keys = self._spellings_from.get(word[0], []) + swapped
+        else:
+            keys = spellings
         hits = process.extract(word, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=12)
         typed_zipf = self._zipf.get(word, 0.0)
         best: tuple[float, str, int] | None = None
