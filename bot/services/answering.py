@@ -121,8 +121,8 @@ def _answer_daily(ctx: Context, click: Click) -> Outcome:
     stored = False
     if mine is None:
         stored, mine = ctx.writes.run(lambda session: _store(session, answer, now))
-        if stored or mine is not None:
-            ctx.first_choices.put(key, click.chosen if stored else mine)
+        if mine is not None:
+            ctx.first_choices.put(key, mine)
     if stored:
         points = answer_points(question.difficulty, result.credit, None)
         return Outcome(
@@ -137,9 +137,10 @@ def _answer_daily(ctx: Context, click: Click) -> Outcome:
 
 
 def _store(session: Session, answer: AnswerRecord, now: datetime) -> tuple[bool, frozenset[int] | None]:
-    """(True, None) when stored; else (False, the person's earlier choice, or None if the post had closed)."""
+    """(stored?, the choice of the person's answer to this post: this one, an earlier one, or None if the post
+    had closed before they answered)."""
     if answers.add_open_answer(session, answer, now):
-        return True, None
+        return True, answer.choice
     return False, answers.first_choice(session, answer.post_id or 0, answer.user_id)
 
 

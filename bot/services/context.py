@@ -68,11 +68,10 @@ def build_context(
 ) -> Context:
     """Load and validate the content first: a broken bank must stop start-up, not the first question."""
     bank = load_bank(content)
-    sessions = make_sessionmaker(make_engine(database_url))
     return Context(
         bank,
         build_matcher(bank.topics),
-        sessions,
+        make_sessionmaker(make_engine(database_url)),
         clock,
         background or Background.inline(),
         slack or SlackClients(None),

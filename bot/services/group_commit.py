@@ -46,8 +46,7 @@ class GroupCommit:
     def run(self, write: Callable[[Session], T]) -> T:
         """Run `write` in a transaction and return its result once committed; raise what it (or the commit) raised."""
         if self._closing or self._thread is None or not self._thread.is_alive():
-            with transaction(self._sessions) as session:
-                return write(session)
+            return self._alone(write)
         done: Future[T] = Future()
         self._queue.put((write, done))
         return done.result()
@@ -90,18 +89,20 @@ class GroupCommit:
                 return
             log.info("a batch of %d writes failed; retrying each alone", len(batch))
             for write, done in batch:
-                _settle(done, write, self._sessions)
+                self._settle(done, write)
             return
         for (_, done), result in zip(batch, results, strict=True):
             done.set_result(result)
 
+    def _alone(self, write: Callable[[Session], T]) -> T:
+        with transaction(self._sessions) as session:
+            return write(session)
 
-def _settle(done: Future[Any], write: Write, sessions: sessionmaker[Session]) -> None:
-    """Run one write in a transaction of its own and hand its result, or its exception, to the waiting caller."""
-    try:
-        with transaction(sessions) as session:
-            result = write(session)
-    except BaseException as exc:  # the caller re-raises it in its own thread
-        done.set_exception(exc)
-    else:
-        done.set_result(result)
+    def _settle(self, done: Future[Any], write: Write) -> None:
+        """Run one write in a transaction of its own and hand its result, or its exception, to its caller."""
+        try:
+            result = self._alone(write)
+        except BaseException as exc:  # the caller re-raises it in its own thread
+            done.set_exception(exc)
+        else:
+            done.set_result(result)
