@@ -32,11 +32,11 @@ from slack_bolt import App
 
 from bench.stats import cpu_seconds, percentile
 from bot.config import Settings
-from bot.services import channels, posting
-from bot.services.background import Background
-from bot.services.context import build_context
-from bot.services.courier import Courier
-from bot.services.slack_clients import SlackClients, make_web_client
+from bot.services.quiz import channels, posting
+from bot.services.runtime.background import Background
+from bot.services.runtime.context import build_context
+from bot.services.slack.clients import SlackClients, make_web_client
+from bot.services.slack.courier import Courier
 from bot.web.bolt_app import create_app
 from storage.db import reading, upgrade
 from storage.repos import posts

@@ -29,8 +29,8 @@ from sqlalchemy import text
 
 from bench.stats import Timing, time_ms
 from bot.blocks.score_blocks import home_view
-from bot.services import leaderboards, stats
-from bot.services.context import build_context
+from bot.services.runtime.context import build_context
+from bot.services.scores import leaderboards, stats
 from storage.db import reading, transaction, upgrade
 from storage.repos import totals
 

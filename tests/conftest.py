@@ -13,9 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.background import Background
-from bot.services.context import Context, build_context
-from bot.services.slack_clients import SlackClients
+from bot.services.runtime.background import Background
+from bot.services.runtime.context import Context, build_context
+from bot.services.slack.clients import SlackClients
 from bot.web.bolt_app import create_app
 from storage.db import upgrade
 from tests.app_server import serving

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.listeners import events
-from bot.services.installations import BOT_SCOPES
+from bot.services.slack.installations import BOT_SCOPES
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.cli import content_stats
 from bot.cli.runtime import context
 from bot.logs import clean
-from bot.services import maintenance
+from bot.services.operations import maintenance
 from content.cues import cue_report
 from content.loader import ContentError, load_bank, summary
 

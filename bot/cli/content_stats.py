@@ -11,8 +11,8 @@ from typing import Any
 from bot.blocks.quiz_blocks import LETTERS
 from bot.cli.runtime import context, workspace
 from bot.logs import clean
-from bot.services import item_stats
-from bot.services.export import csv_cell
+from bot.services.people.export import csv_cell
+from bot.services.quiz import item_stats
 from bot.tutor import item_analysis as ia
 from bot.tutor.item_analysis import ItemStats
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.cli.runtime import context
 from bot.config import Settings
-from bot.services import maintenance
+from bot.services.operations import maintenance
 
 
 def add_commands(sub: Any) -> None:

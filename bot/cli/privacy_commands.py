@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from bot.cli.runtime import context, fail, workspace
-from bot.services import privacy
+from bot.services.people import privacy
 
 USER_ID = re.compile(r"[UW][A-Z0-9]+")  # Slack user ids: U…, or W… on Enterprise Grid
 

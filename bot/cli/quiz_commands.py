@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.blocks.quiz_blocks import LETTERS
 from bot.cli.runtime import context, fail, slack_or_exit
-from bot.services import channels, posting, practice, reveals
-from bot.services.channels import ChannelCheckError
+from bot.services.quiz import channels, posting, practice, reveals
+from bot.services.quiz.channels import ChannelCheckError
 from bot.tutor.schedule_rules import ScheduleError
 from content.models import Question
 

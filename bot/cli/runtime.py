@@ -11,7 +11,7 @@ from content.loader import Bank, ContentError, load_bank
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.services.context import Context
+    from bot.services.runtime.context import Context
 
 
 def bank_or_exit() -> Bank:
@@ -24,9 +24,9 @@ def bank_or_exit() -> Bank:
 def context() -> Context:
     """The database at the newest schema, the validated bank, and Slack when SLACK_BOT_TOKEN is set."""
     # Imported here, not at the top: `lab2prod ask` and `topics` need no database and start twice as fast.
-    from bot.services import maintenance
-    from bot.services.context import build_context
-    from bot.services.slack_clients import SlackClients
+    from bot.services.operations import maintenance
+    from bot.services.runtime.context import build_context
+    from bot.services.slack.clients import SlackClients
 
     settings = Settings.from_env()
     maintenance.upgrade(settings.database_url)
@@ -50,8 +50,8 @@ def workspace(ctx: Context, given: str | None) -> str:
         return given
     from slack_sdk.errors import SlackApiError
 
-    from bot.services.channels import list_channels
-    from bot.services.slack_clients import slack_error
+    from bot.services.quiz.channels import list_channels
+    from bot.services.slack.clients import slack_error
 
     client = ctx.slack.default
     if client is not None:

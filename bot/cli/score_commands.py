@@ -9,7 +9,8 @@ from typing import Any
 from bot.cli.privacy_commands import add_export_person
 from bot.cli.runtime import context, workspace
 from bot.cli.text_output import render_board
-from bot.services import export, leaderboards
+from bot.services.people import export
+from bot.services.scores import leaderboards
 
 PERIODS = ("week", "month", "all")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.listeners import actions, commands, events, payloads, quiz_actions
-from bot.services.context import Context
+from bot.services.runtime.context import Context
 
 
 def register_listeners(app: App, ctx: Context) -> None:

@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 from bot.blocks.answer_blocks import HELPFUL_ACTION, TOPIC_ACTION
 from bot.blocks.score_blocks import HOME_LEADERBOARD, HOME_PRACTICE
 from bot.listeners.payloads import field, first_action, services, team_of, user_of
-from bot.services import asking, leaderboards, practice
+from bot.services.asking import questions
+from bot.services.quiz import practice
+from bot.services.scores import leaderboards
 
 
 def register(app: App) -> None:
@@ -26,13 +28,13 @@ def open_topic(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     action = first_action(body)
     replace = field(action, "block_id") == "did_you_mean"
-    asking.open_topic(services(context), field(action, "value"), field(body, "response_url"), replace)
+    questions.open_topic(services(context), field(action, "value"), field(body, "response_url"), replace)
 
 
 def helpful(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     action = first_action(body)
     yes = field(action, "action_id").endswith("yes")
-    asking.vote(
+    questions.vote(
         services(context), team_of(body), user_of(body), field(action, "value"), yes, field(body, "response_url")
     )
     ack()

@@ -12,10 +12,12 @@ from bot.blocks.answer_blocks import help_blocks, topics_blocks
 from bot.blocks.kit import escape
 from bot.blocks.score_blocks import stats_fields
 from bot.listeners.payloads import field, services
-from bot.services import asking, channels, leaderboards, practice, stats, teams
-from bot.services.asking import Asked
-from bot.services.channels import ScheduleRequest
-from bot.services.context import Context
+from bot.services.asking import questions
+from bot.services.asking.questions import Asked
+from bot.services.quiz import channels, practice
+from bot.services.quiz.channels import ScheduleRequest
+from bot.services.runtime.context import Context
+from bot.services.scores import leaderboards, stats, teams
 from bot.tutor.command_parser import Command, parse_command
 from bot.tutor.team_names import TeamNameError
 
@@ -39,7 +41,7 @@ def _ask(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: 
     question = Asked(
         cmd.text, field(command, "team_id"), field(command, "user_id"), field(command, "channel_id") or None, "command"
     )
-    reply = asking.answer_command(ctx, question)
+    reply = questions.answer_command(ctx, question)
     _ephemeral(ack, reply.text, reply.blocks)
 
 

@@ -9,8 +9,10 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.listeners.payloads import field, services, text
-from bot.services import asking, installations, stats
-from bot.services.asking import Asked
+from bot.services.asking import questions
+from bot.services.asking.questions import Asked
+from bot.services.scores import stats
+from bot.services.slack import installations
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -43,7 +45,7 @@ def direct_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
         "dm",
         thread_ts=field(event, "thread_ts") or None,  # a reply inside a DM thread is answered there
     )
-    asking.receive_message(services(context), client, field(body, "event_id") or None, question)
+    questions.receive_message(services(context), client, field(body, "event_id") or None, question)
 
 
 def mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -57,7 +59,7 @@ def mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext, c
         "mention",
         thread_ts=field(event, "thread_ts") or field(event, "ts") or None,
     )
-    asking.receive_message(services(context), client, field(body, "event_id") or None, question)
+    questions.receive_message(services(context), client, field(body, "event_id") or None, question)
 
 
 def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -20,9 +20,9 @@ from bot.listeners.payloads import (
     ticked,
     user_of,
 )
-from bot.services import answering, practice
-from bot.services.answering import Click
-from bot.services.practice import PracticeClick
+from bot.services.quiz import answering, practice
+from bot.services.quiz.answering import Click
+from bot.services.quiz.practice import PracticeClick
 
 MAX_POST_ID = 2**31  # post ids are 32-bit integers in PostgreSQL; a bigger "id" in a payload is no post
 

@@ -14,11 +14,11 @@ from slack_bolt.request import BoltRequest
 from bot.config import Settings
 from bot.listeners import register_listeners
 from bot.listeners.payloads import NOT_INSTALLED_KEY, tell_privately
-from bot.services.asking import SORRY
-from bot.services.context import Context
-from bot.services.health import database_trouble
-from bot.services.installations import BOT_SCOPES, ROTATE_MINUTES_BEFORE_EXPIRY
-from bot.services.slack_clients import make_web_client
+from bot.services.asking.questions import SORRY
+from bot.services.operations.health import database_trouble
+from bot.services.runtime.context import Context
+from bot.services.slack.clients import make_web_client
+from bot.services.slack.installations import BOT_SCOPES, ROTATE_MINUTES_BEFORE_EXPIRY
 
 log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"

@@ -13,13 +13,13 @@ import time
 from typing import Any
 
 from bot.config import Settings
-from bot.services.background import Background
-from bot.services.context import Context, build_context
-from bot.services.courier import Courier
-from bot.services.health import readiness
-from bot.services.maintenance import upgrade
-from bot.services.scheduler import Scheduler
-from bot.services.slack_clients import SlackClients
+from bot.services.operations.health import readiness
+from bot.services.operations.maintenance import upgrade
+from bot.services.operations.scheduler import Scheduler
+from bot.services.runtime.background import Background
+from bot.services.runtime.context import Context, build_context
+from bot.services.slack.clients import SlackClients
+from bot.services.slack.courier import Courier
 from bot.web.bolt_app import create_app
 from content.loader import ContentError
 
@@ -48,7 +48,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
         return 1
     upgrade(settings.database_url)
     if settings.oauth:
-        from bot.services.installations import connect
+        from bot.services.slack.installations import connect
 
         connect(ctx, settings.client_id or "", settings.client_secret or "", settings.api_url)
     socket_mode = settings.socket_mode(force_http=http)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.courier import Courier
+from bot.services.slack.courier import Courier
 
 
 def test_the_courier_delivers_everything_queued_before_it_stops(fake_slack):

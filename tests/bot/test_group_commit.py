@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.services import channels, posting
-from bot.services.answering import Click, answer_daily
-from bot.services.group_commit import GroupCommit
+from bot.services.quiz import channels, posting
+from bot.services.quiz.answering import Click, answer_daily
+from bot.services.runtime.group_commit import GroupCommit
 from storage.db import make_engine, make_sessionmaker
 from storage.repos import posts
 

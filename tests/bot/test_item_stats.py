@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.blocks.quiz_blocks import LETTERS
-from bot.services import channels, item_stats, posting, practice, reveals
-from bot.services.answering import Click, answer_daily
-from bot.services.context import Context, build_context
-from bot.services.slack_clients import SlackClients
+from bot.services.quiz import channels, item_stats, posting, practice, reveals
+from bot.services.quiz.answering import Click, answer_daily
+from bot.services.runtime.context import Context, build_context
+from bot.services.slack.clients import SlackClients
 from bot.tutor import quiz_rules
 from storage.db import upgrade
 from storage.models import Answer, QuizChannel, QuizPost

@@ -13,9 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import column, insert, literal_column, select, table, update
 
-from bot.services import asking, channels, leaderboards, maintenance, names, posting, practice, privacy, reveals, teams
-from bot.services.answering import Click, answer_daily
-from bot.services.asking import Asked
+from bot.services.asking import questions
+from bot.services.asking.questions import Asked
+from bot.services.operations import maintenance
+from bot.services.people import privacy
+from bot.services.quiz import channels, posting, practice, reveals
+from bot.services.quiz.answering import Click, answer_daily
+from bot.services.scores import leaderboards, names, teams
 from bot.tutor.scoring import answer_points
 from storage.db import transaction
 from storage.models import Answer, Base, ProcessedEvent, QuizPost, ScoreTotal, Workspace
@@ -123,10 +127,10 @@ def play(ctx, client, fake_slack, clock) -> World:
             ("T2", "U2", "how do I monitor data quality"),
         ]
     ):
-        asking.answer_command(ctx, Asked(text, ws, user, CHANNEL[ws], "command"))
-        asking.vote(ctx, ws, user, topics[n + 1], True, fake_slack.response_url())
-    asking.vote(ctx, "T1", "U2", topics[0], False, fake_slack.response_url())
-    asking.receive_message(ctx, client, "EvHandled", Asked("what is drift", "T1", "U2", "DU2", "dm"))
+        questions.answer_command(ctx, Asked(text, ws, user, CHANNEL[ws], "command"))
+        questions.vote(ctx, ws, user, topics[n + 1], True, fake_slack.response_url())
+    questions.vote(ctx, "T1", "U2", topics[0], False, fake_slack.response_url())
+    questions.receive_message(ctx, client, "EvHandled", Asked("what is drift", "T1", "U2", "DU2", "dm"))
     pending_event(ctx, "EvU2", "T1", "U2", "why does my model fail on Mondays")
     pending_event(ctx, "EvU3", "T1", "U3", "ask U2 about it")  # names U2 only inside text: not U2's event
     pending_event(ctx, "EvT2", "T2", "U2", "same person, other workspace")
@@ -487,7 +491,7 @@ def test_a_late_retry_of_a_forgotten_event_is_not_answered_again(ctx, client, fa
     """The scrubbed inbox row still absorbs Slack's retry of the same event: nothing is stored or sent."""
     privacy.forget_user(ctx, "T1", FORGOTTEN)
     sent = len(fake_slack.of("chat.postMessage"))
-    asking.receive_message(
+    questions.receive_message(
         ctx, client, "EvU2", Asked("why does my model fail on Mondays", "T1", FORGOTTEN, "DU2", "dm")
     )
     assert ctx.background.drain(10)

@@ -186,7 +186,7 @@ def _wait_rows(sessions, model, n: int, timeout: float = 5.0):
 
 
 def test_scheduler_tick_forgets_old_event_ids_only(ctx, sessions, clock):
-    from bot.services import scheduler
+    from bot.services.operations import scheduler
     from storage.db import transaction
     from storage.models import ProcessedEvent
     from storage.repos import inbox
@@ -206,7 +206,7 @@ def test_readers_do_not_wait_for_a_writer(db_url, ctx):
     """WAL: a leaderboard read goes ahead while another process holds the write lock."""
     import sqlite3
 
-    from bot.services import leaderboards, stats
+    from bot.services.scores import leaderboards, stats
 
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
     holder.execute("BEGIN IMMEDIATE")

@@ -11,8 +11,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.services import channels, posting, reveals
-from bot.services.answering import Click, answer_daily
+from bot.services.quiz import channels, posting, reveals
+from bot.services.quiz.answering import Click, answer_daily
 from bot.tutor.schedule_rules import ScheduleError
 from storage.models import Answer, QuizPost
 from tests.app_server import serving
@@ -277,7 +277,7 @@ def test_locked_database_tells_the_person_and_loses_nothing(ctx, client, fake_sl
     """A click that cannot get the write lock gets a clear 'try again', and a retry after the lock is stored."""
     import sqlite3
 
-    from bot.services.asking import SORRY
+    from bot.services.asking.questions import SORRY
     from bot.web.bolt_app import create_app
     from storage.db import make_engine, make_sessionmaker
 

@@ -10,8 +10,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.services import channels, export, leaderboards, posting, reveals
-from bot.services.answering import Click, answer_daily
+from bot.services.people import export
+from bot.services.quiz import channels, posting, reveals
+from bot.services.quiz.answering import Click, answer_daily
+from bot.services.scores import leaderboards
 from bot.tutor.scoring import answer_points
 from storage.models import Answer, QuizPost
 from tests.slack_requests import click, find_element

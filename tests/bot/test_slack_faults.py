@@ -18,11 +18,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.services import asking, channels, maintenance, posting, reveals, scheduler
-from bot.services.answering import Click, answer_daily
-from bot.services.asking import Asked
-from bot.services.context import utc_now
-from bot.services.slack_clients import SlackClients
+from bot.services.asking import questions
+from bot.services.asking.questions import Asked
+from bot.services.operations import maintenance, scheduler
+from bot.services.quiz import channels, posting, reveals
+from bot.services.quiz.answering import Click, answer_daily
+from bot.services.runtime.context import utc_now
+from bot.services.slack.clients import SlackClients
 from storage.models import Answer, HelpfulVote, QuizPost
 from storage.repos import posts
 from tests.cli_runs import ROOT
@@ -260,7 +262,7 @@ def test_an_event_whose_handler_died_is_answered_once_later(ctx, fake_slack, clo
     """The process stopped between the ack and the reply: the inbox has the event, a later tick answers it."""
     dead = replace(ctx, background=type("Dead", (), {"submit": lambda *a, **k: None})())
     question = Asked("why do models drift in prod", "T1", "U1", "D1", "dm")
-    asking.receive_message(dead, fake_slack_client(ctx), "EvDied", question)
+    questions.receive_message(dead, fake_slack_client(ctx), "EvDied", question)
     scheduler.tick(ctx)
     assert fake_slack.of("chat.postMessage") == []  # its lease is still fresh: the handler may be running
     clock.advance(minutes=6)
@@ -269,7 +271,7 @@ def test_an_event_whose_handler_died_is_answered_once_later(ctx, fake_slack, clo
     assert reply.params["channel"] == "D1" and "Drift" in str(reply.params["blocks"])
     clock.advance(minutes=6)
     scheduler.tick(ctx)
-    asking.receive_message(ctx, fake_slack_client(ctx), "EvDied", question)  # Slack's retry of the same event
+    questions.receive_message(ctx, fake_slack_client(ctx), "EvDied", question)  # Slack's retry of the same event
     ctx.background.drain(5)
     assert len(fake_slack.of("chat.postMessage")) == 1
 
@@ -376,7 +378,7 @@ def test_a_full_disk_loses_nothing_and_recovers(root_only, ctx, fake_slack, tmp_
 
 
 def maintenance_reason(error: BaseException) -> str | None:
-    from bot.services.health import database_trouble
+    from bot.services.operations.health import database_trouble
 
     return database_trouble(error)
 

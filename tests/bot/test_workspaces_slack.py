@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.config import Settings
-from bot.services import channels, export, installations, posting, reveals
+from bot.services.people import export
+from bot.services.quiz import channels, posting, reveals
+from bot.services.slack import installations
 from bot.web.bolt_app import create_app
 from storage.models import Answer, QuizPost, Workspace
 from tests.app_server import Page, serving

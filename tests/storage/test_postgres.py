@@ -11,8 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import channels, leaderboards, maintenance, posting, reveals, teams
-from bot.services.answering import Click, answer_daily
+from bot.services.operations import maintenance
+from bot.services.quiz import channels, posting, reveals
+from bot.services.quiz.answering import Click, answer_daily
+from bot.services.scores import leaderboards, teams
 from bot.tutor.scoring import answer_points
 from storage.db import make_engine, schema_revisions, transaction, upgrade
 from storage.models import Answer, QuizPost, ScoreTotal

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from bot.services import privacy
-from bot.services.answering import Click, answer_daily
+from bot.services.people import privacy
+from bot.services.quiz.answering import Click, answer_daily
 from storage.models import Answer
 from tests.bot.test_privacy import (
     FORGOTTEN,

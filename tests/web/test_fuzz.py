@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
-from bot.services.background import Background
-from bot.services.context import build_context
-from bot.services.slack_clients import SlackClients
+from bot.services.runtime.background import Background
+from bot.services.runtime.context import build_context
+from bot.services.slack.clients import SlackClients
 from bot.web.bolt_app import create_app
 from storage.db import upgrade
 from tests.app_server import serving

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from bot.blocks.kit import escape
 from bot.blocks.score_blocks import leaderboard_blocks
 from bot.logs import JsonFormatter, LineFormatter, clean
-from bot.services import channels, posting, practice
-from bot.services.answering import Click, answer_daily
-from bot.services.export import csv_cell
+from bot.services.people.export import csv_cell
+from bot.services.quiz import channels, posting, practice
+from bot.services.quiz.answering import Click, answer_daily
 from bot.tutor.standings import Board, Row
 from storage.models import Answer, AskedQuestion
 from tests.slack_requests import click, find_element, sign
@@ -194,7 +194,7 @@ def test_practice_never_serves_a_question_open_as_a_daily_quiz(ctx, fake_slack, 
         served.add(practice.practice_question(ctx, "T1", f"U{n}")[0].id)
     assert daily.question_id not in served and served  # the rest of the topic is served
     clock.advance(hours=9)  # closed: practising it gives nothing away any more
-    from bot.services import reveals
+    from bot.services.quiz import reveals
 
     reveals.close_due(ctx)
     served = {practice.practice_question(ctx, "T1", f"V{n}")[0].id for n in range(60) if not clock.advance(seconds=1)}

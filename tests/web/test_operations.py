@@ -11,11 +11,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from bot.services import channels, posting
-from bot.services.context import build_context
-from bot.services.health import readiness
-from bot.services.scheduler import Scheduler
-from bot.services.slack_clients import SlackClients
+from bot.services.operations.health import readiness
+from bot.services.operations.scheduler import Scheduler
+from bot.services.quiz import channels, posting
+from bot.services.runtime.context import build_context
+from bot.services.slack.clients import SlackClients
 from bot.web.bolt_app import create_app
 from storage.db import upgrade
 from tests.app_server import http_get, serving

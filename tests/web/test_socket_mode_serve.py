@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.services import channels, posting
-from bot.services.context import utc_now
+from bot.services.quiz import channels, posting
+from bot.services.runtime.context import utc_now
 from tests.app_server import http_get
 from tests.cli_runs import ROOT
 from tests.fake_socket_mode import FakeSocketMode, app_mention

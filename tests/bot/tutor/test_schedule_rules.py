@@ -107,7 +107,7 @@ def test_host_clock_in_another_zone_changes_nothing(monkeypatch):
     """The app's clock is UTC whatever the host's zone; schedules then only ever see the channel's zone."""
     from datetime import UTC
 
-    from bot.services.context import utc_now
+    from bot.services.runtime.context import utc_now
 
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
     time.tzset()

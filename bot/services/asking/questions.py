@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answer_blocks import Reply, help_blocks, reply_for_match, reply_for_topic
-from bot.services.context import Context
-from bot.services.slack_clients import NotInstalled, slack_error
+from bot.services.runtime.context import Context
+from bot.services.slack.clients import NotInstalled, slack_error
 from bot.tutor.matcher import Match
 from storage.db import reading, transaction
 from storage.repos import asked, inbox

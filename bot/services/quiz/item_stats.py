@@ -4,7 +4,7 @@ Daily answers only, one workspace at a time; the statistics themselves are `bot/
 
 from __future__ import annotations
 
-from bot.services.context import Context
+from bot.services.runtime.context import Context
 from bot.tutor import item_analysis
 from bot.tutor.item_analysis import ItemSpec, ItemStats
 from storage.db import reading

@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.context import Context
-from bot.services.slack_clients import slack_error
+from bot.services.runtime.context import Context
+from bot.services.slack.clients import slack_error
 from storage.db import reading, transaction
 from storage.repos import people
 

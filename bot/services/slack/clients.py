@@ -29,7 +29,7 @@ from urllib3.util.retry import Retry
 from bot import metrics
 
 if TYPE_CHECKING:
-    from bot.services.installations import Installations
+    from bot.services.slack.installations import Installations
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10

@@ -8,9 +8,9 @@ from slack_sdk import WebClient
 
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import PRACTICE, feedback_blocks, question_blocks, verdict
-from bot.services.answering import Outcome, graded
-from bot.services.context import Context
-from bot.services.posting import topic_title
+from bot.services.quiz.answering import Outcome, graded
+from bot.services.quiz.posting import topic_title
+from bot.services.runtime.context import Context
 from bot.tutor import quiz_rules
 from content.models import Question
 from storage.db import reading

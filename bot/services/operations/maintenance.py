@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from bot.services.context import Context
+from bot.services.runtime.context import Context
 from storage import db
 from storage.db import reading, transaction
 from storage.records import Facts, Gap, TopicFeedback

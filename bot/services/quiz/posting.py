@@ -23,9 +23,10 @@ from bot import metrics
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import DAILY, question_blocks, status_line
 from bot.blocks.score_blocks import weekly_summary_blocks
-from bot.services import item_stats, leaderboards
-from bot.services.context import Context
-from bot.services.slack_clients import NotInstalled, slack_error
+from bot.services.quiz import item_stats
+from bot.services.runtime.context import Context
+from bot.services.scores import leaderboards
+from bot.services.slack.clients import NotInstalled, slack_error
 from bot.tutor import quiz_rules
 from bot.tutor.schedule_rules import due_date, parse_time, parse_weekdays, to_local, to_utc, week_start
 from content.models import Question

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.services.context import Context
+from bot.services.runtime.context import Context
 from storage.db import schema_revisions, unavailable_reason
 
 

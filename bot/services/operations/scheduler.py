@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import metrics
-from bot.services import asking, posting, reveals
-from bot.services.context import Context
+from bot.services.asking import questions
+from bot.services.quiz import posting, reveals
+from bot.services.runtime.context import Context
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 30.0
@@ -25,8 +26,8 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     posting.send_summaries,
     reveals.close_due,
     reveals.refresh_counts,
-    asking.retry_unhandled,
-    asking.forget_old_events,
+    questions.retry_unhandled,
+    questions.forget_old_events,
 )
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.background import Background
-from bot.services.courier import Courier
-from bot.services.group_commit import GroupCommit
-from bot.services.recent import Recent
-from bot.services.slack_clients import SlackClients
+from bot.services.runtime.background import Background
+from bot.services.runtime.group_commit import GroupCommit
+from bot.services.runtime.recent import Recent
+from bot.services.slack.clients import SlackClients
+from bot.services.slack.courier import Courier
 from bot.tutor.matcher import Matcher, build_matcher
 from content.loader import Bank, load_bank
 from storage.db import make_engine, make_sessionmaker

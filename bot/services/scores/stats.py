@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks.score_blocks import home_view
-from bot.services import leaderboards
-from bot.services.context import Context
+from bot.services.runtime.context import Context
+from bot.services.scores import leaderboards
 from bot.tutor import scoring
 from bot.tutor.standings import Stats
 from storage.db import reading

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.blocks.kit import Block, section
 from bot.blocks.quiz_blocks import feedback_blocks, verdict
-from bot.services import reveals
-from bot.services.context import Context
-from bot.services.posting import topic_title
-from bot.services.slack_clients import slack_error
+from bot.services.quiz import reveals
+from bot.services.quiz.posting import topic_title
+from bot.services.runtime.context import Context
+from bot.services.slack.clients import slack_error
 from bot.tutor import quiz_rules
 from bot.tutor.quiz_rules import Grade
 from bot.tutor.scoring import answer_points

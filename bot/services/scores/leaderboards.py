@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.blocks.score_blocks import leaderboard_blocks
-from bot.services.context import Context
-from bot.services.names import display_names
+from bot.services.runtime.context import Context
+from bot.services.scores.names import display_names
 from bot.tutor import scoring
 from bot.tutor.schedule_rules import period_start
 from bot.tutor.standings import TOP, Board, Row

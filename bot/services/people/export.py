@@ -9,9 +9,9 @@ import unicodedata
 
 from slack_sdk import WebClient
 
-from bot.services import leaderboards
-from bot.services.context import Context
-from bot.services.names import display_names
+from bot.services.runtime.context import Context
+from bot.services.scores import leaderboards
+from bot.services.scores.names import display_names
 from bot.tutor import scoring
 from bot.tutor.schedule_rules import period_start
 from storage.db import reading

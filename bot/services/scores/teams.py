@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.context import Context
+from bot.services.runtime.context import Context
 from bot.tutor.team_names import clean_team_name
 from storage.db import reading, transaction
 from storage.repos import people

@@ -17,8 +17,8 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.context import Context
-from bot.services.slack_clients import SlackClients, make_web_client
+from bot.services.runtime.context import Context
+from bot.services.slack.clients import SlackClients, make_web_client
 from storage.db import transaction
 from storage.repos import workspaces
 

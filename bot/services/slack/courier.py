@@ -59,7 +59,7 @@ class Courier:
 def _carry(queue: Any, workers: int, timeout: int) -> None:
     """The courier process: deliver each queued reply until the None that ends the queue."""
     from bot import logs
-    from bot.services.slack_clients import SlackClients
+    from bot.services.slack.clients import SlackClients
 
     logs.configure()
     os.nice(NICENESS)
