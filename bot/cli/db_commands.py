@@ -8,6 +8,7 @@ from typing import Any
 from bot.cli.runtime import context
 from bot.config import Settings
 from bot.services.operations import maintenance
+from bot.services.scores import totals
 
 
 def add_commands(sub: Any) -> None:
@@ -30,7 +31,7 @@ def upgrade(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    checked, mismatches = maintenance.verify_totals(context())
+    checked, mismatches = totals.verify_totals(context())
     for m in mismatches:
         print(f"{m.workspace_id} {m.user_id}: stored {m.stored}, recounted {m.recounted}")
     if mismatches:
@@ -43,6 +44,6 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    people = maintenance.rebuild_totals(context())
+    people = totals.rebuild_totals(context())
     print(f"rebuilt the totals of {people} people from their answers")
     return 0

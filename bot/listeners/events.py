@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from bot.listeners.payloads import field, services, text
 from bot.services.asking import questions
 from bot.services.asking.questions import Asked
+from bot.services.operations import workspace_lifecycle
 from bot.services.scores import stats
-from bot.services.slack import installations
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -69,12 +69,12 @@ def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContex
 
 
 def uninstalled(body: dict[str, Any], context: BoltContext) -> None:
-    installations.app_uninstalled(services(context), field(body, "team_id"), field(body, "enterprise_id") or None)
+    workspace_lifecycle.app_uninstalled(services(context), field(body, "team_id"), field(body, "enterprise_id") or None)
 
 
 def tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
     tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
     bots = tokens.get("bot") if isinstance(tokens, dict) else None
-    installations.tokens_revoked(
+    workspace_lifecycle.tokens_revoked(
         services(context), field(body, "team_id"), field(body, "enterprise_id") or None, bool(bots)
     )

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.services.runtime.context import Context
-from bot.services.slack.installations import NOT_INSTALLED
+from bot.services.slack.clients import NOT_INSTALLED
 
 CONTEXT_KEY = "lab2prod"
 NOT_INSTALLED_KEY = "lab2prod_not_installed"  # set by authorize: the workspace holds no token of ours

@@ -18,7 +18,7 @@ from bot.services.asking.questions import SORRY
 from bot.services.operations.health import database_trouble
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import make_web_client
-from bot.services.slack.installations import BOT_SCOPES, ROTATE_MINUTES_BEFORE_EXPIRY
+from bot.services.slack.installations import BOT_SCOPES, ROTATE_MINUTES_BEFORE_EXPIRY, Installations
 
 log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
@@ -49,11 +49,11 @@ class WorkspaceAuthorize(Authorize):
 def create_app(ctx: Context, settings: Settings, *, socket_mode: bool = False) -> App:
     """An app for HTTP must have the real signing secret; only Socket Mode may go without one.
 
-    With SLACK_BOT_TOKEN it serves one workspace; with installations (OAuth, see services/installations.py)
+    With SLACK_BOT_TOKEN it serves one workspace; with installations (OAuth, see services/slack/installations.py)
     it serves every workspace that installed it, and `app.oauth_flow` runs the install pages."""
     if not socket_mode and not (settings.signing_secret or "").strip():
         raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack over HTTP")
-    installations = ctx.slack.installations
+    installations = ctx.slack.installations if isinstance(ctx.slack.installations, Installations) else None
     if ctx.slack.default is None and installations is None:
         raise ValueError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) is required to serve Slack")
     oauth_settings = None

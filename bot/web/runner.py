@@ -48,7 +48,7 @@ def serve(*, http: bool, host: str, port: int) -> int:
         return 1
     upgrade(settings.database_url)
     if settings.oauth:
-        from bot.services.slack.installations import connect
+        from bot.services.operations.workspace_lifecycle import connect
 
         connect(ctx, settings.client_id or "", settings.client_secret or "", settings.api_url)
     socket_mode = settings.socket_mode(force_http=http)

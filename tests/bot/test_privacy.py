@@ -15,11 +15,10 @@ from sqlalchemy import column, insert, literal_column, select, table, update
 
 from bot.services.asking import questions
 from bot.services.asking.questions import Asked
-from bot.services.operations import maintenance
 from bot.services.people import privacy
 from bot.services.quiz import channels, posting, practice, reveals
 from bot.services.quiz.answering import Click, answer_daily
-from bot.services.scores import leaderboards, names, teams
+from bot.services.scores import leaderboards, names, teams, totals
 from bot.tutor.scoring import answer_points
 from storage.db import transaction
 from storage.models import Answer, Base, ProcessedEvent, QuizPost, ScoreTotal, Workspace
@@ -159,7 +158,7 @@ def named(row: tuple, **match: str) -> bool:
 
 
 def totals_are_a_recount(ctx) -> int:
-    checked, mismatches = maintenance.verify_totals(ctx)
+    checked, mismatches = totals.verify_totals(ctx)
     assert mismatches == []
     return checked
 

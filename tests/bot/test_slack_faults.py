@@ -20,10 +20,11 @@ from sqlalchemy import func, select, text
 
 from bot.services.asking import questions
 from bot.services.asking.questions import Asked
-from bot.services.operations import maintenance, scheduler
+from bot.services.operations import scheduler
 from bot.services.quiz import channels, posting, reveals
 from bot.services.quiz.answering import Click, answer_daily
 from bot.services.runtime.context import utc_now
+from bot.services.scores import totals
 from bot.services.slack.clients import SlackClients
 from storage.models import Answer, HelpfulVote, QuizPost
 from storage.repos import posts
@@ -255,7 +256,7 @@ def test_a_burst_under_slacks_rate_tiers_tells_everyone_once_and_ends_with_the_r
     reveals.refresh_counts(ctx)  # whatever the throttle and the tiers skipped, the last count is shown
     [*_, last] = [c for c in fake_slack.of("chat.update") if c.params.get("text") == "Daily quiz"]
     assert "60 answers so far" in str(last.params["blocks"])
-    assert maintenance.verify_totals(ctx)[1] == []
+    assert totals.verify_totals(ctx)[1] == []
 
 
 def test_an_event_whose_handler_died_is_answered_once_later(ctx, fake_slack, clock):
@@ -370,7 +371,7 @@ def test_a_full_disk_loses_nothing_and_recovers(root_only, ctx, fake_slack, tmp_
         assert maintenance_reason(full.value) == "full"
         filler.unlink()
         assert answer_daily(small, click_).recorded  # the same engine: its connection was renewed
-        assert maintenance.verify_totals(small)[1] == []
+        assert totals.verify_totals(small)[1] == []
     finally:
         for engine in {small.sessions.kw["bind"]} if "small" in locals() else ():
             engine.dispose()  # let go of the files, or the file system stays busy

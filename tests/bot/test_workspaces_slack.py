@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.config import Settings
+from bot.services.operations import workspace_lifecycle
 from bot.services.people import export
 from bot.services.quiz import channels, posting, reveals
-from bot.services.slack import installations
 from bot.web.bolt_app import create_app
 from storage.models import Answer, QuizPost, Workspace
 from tests.app_server import Page, serving
@@ -51,7 +51,7 @@ class Installable:
 def installable(ctx, fake_slack, db_url) -> Iterator[Installable]:
     """`lab2prod serve` with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET and no bot token: nothing installed yet."""
     fake_slack.client_id, fake_slack.client_secret = CLIENT_ID, CLIENT_SECRET
-    installations.connect(ctx, CLIENT_ID, CLIENT_SECRET, fake_slack.api_url)
+    workspace_lifecycle.connect(ctx, CLIENT_ID, CLIENT_SECRET, fake_slack.api_url)
     settings = Settings(
         bot_token=None,
         signing_secret=SIGNING_SECRET,

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.operations import maintenance
 from bot.services.quiz import channels, posting, reveals
 from bot.services.quiz.answering import Click, answer_daily
 from bot.services.scores import leaderboards, teams
+from bot.services.scores import totals as score_totals
 from bot.tutor.scoring import answer_points
 from storage.db import make_engine, schema_revisions, transaction, upgrade
 from storage.models import Answer, QuizPost, ScoreTotal
@@ -103,7 +103,7 @@ def test_concurrent_clicks_and_running_totals(ctx, client, fake_slack, slack, cl
     board = leaderboards.leaderboard(ctx, None, "T1", "all")
     expected = {r.user_id: answer_points(r.difficulty, r.credit, r.correct_order) for r in rows}
     assert {row.key: row.points for row in board.rows} == {u: expected[u] for u in [row.key for row in board.rows]}
-    checked, mismatches = maintenance.verify_totals(ctx)
+    checked, mismatches = score_totals.verify_totals(ctx)
     assert (checked, mismatches) == (20, [])
     with transaction(ctx.sessions) as session:
         assert totals.rebuild(session) == 20

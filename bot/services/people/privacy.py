@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.services.operations.maintenance import Mismatch, verify_totals
 from bot.services.runtime.context import Context
+from bot.services.scores.totals import Mismatch, verify_totals
 from bot.tutor import scoring
 from storage.db import reading, transaction
 from storage.records import PersonData, WorkspacePurge

@@ -13,7 +13,7 @@ import logging
 import socket
 from collections.abc import Mapping
 from http.client import RemoteDisconnected
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.error import URLError
 
 import urllib3
@@ -28,10 +28,11 @@ from urllib3.util.retry import Retry
 
 from bot import metrics
 
-if TYPE_CHECKING:
-    from bot.services.slack.installations import Installations
-
 log = logging.getLogger(__name__)
+NOT_INSTALLED = (
+    "lab2prod isn't installed in this workspace (it was removed, or the install was not finished). "
+    "A workspace admin can add it again from the app's install page."
+)
 TIMEOUT_SECONDS = 10
 RATE_LIMIT_RETRIES = 8  # each waits Retry-After: a burst is slowed down, never dropped
 # Calls whose repetition changes nothing: safe to send again when the first attempt's fate is unknown.
@@ -145,6 +146,13 @@ class NotInstalled(LookupError):
     """The app holds no token for the workspace: it was uninstalled, or never installed there."""
 
 
+class TokenSource(Protocol):
+    """Where each workspace's bot token comes from (the OAuth installations): named here, not imported, so
+    the clients never depend on the installations that are built on them."""
+
+    def bot_token(self, workspace_id: str, enterprise_id: str | None = None) -> str | None: ...
+
+
 class SlackClients:
     """The Web API client for each workspace the app serves: one, with SLACK_BOT_TOKEN; or each installed
     workspace's, with `installations` (OAuth). Also the connection pool that carries replies to response_urls
@@ -155,7 +163,7 @@ class SlackClients:
         token: str | None,
         api_url: str | None = None,
         timeout: int = TIMEOUT_SECONDS,
-        installations: Installations | None = None,
+        installations: TokenSource | None = None,
     ) -> None:
         self.api_url = api_url
         self.installations = installations

@@ -17,16 +17,11 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.runtime.context import Context
-from bot.services.slack.clients import SlackClients, make_web_client
+from bot.services.slack.clients import make_web_client
 from storage.db import transaction
 from storage.repos import workspaces
 
 log = logging.getLogger(__name__)
-NOT_INSTALLED = (
-    "lab2prod isn't installed in this workspace (it was removed, or the install was not finished). "
-    "A workspace admin can add it again from the app's install page."
-)
 STATE_EXPIRATION_SECONDS = 600
 ROTATE_MINUTES_BEFORE_EXPIRY = 120  # Bolt's default: a token closer than this to expiring is renewed first
 BOT_SCOPES = (
@@ -149,29 +144,3 @@ class Installations:
 
     def bot_tokens_revoked(self, workspace_id: str, enterprise_id: str | None) -> None:
         self.store.delete_bot(enterprise_id=enterprise_id, team_id=workspace_id)
-
-
-def connect(ctx: Context, client_id: str, client_secret: str, api_url: str | None) -> Installations:
-    """Serve every workspace that installs the app: Slack clients come from the installation store."""
-    installations = Installations(ctx.sessions.kw["bind"], ctx.sessions, client_id, client_secret, api_url, ctx.clock)
-    ctx.slack = SlackClients(None, api_url, installations=installations)
-    return installations
-
-
-def app_uninstalled(ctx: Context, workspace_id: str, enterprise_id: str | None) -> None:
-    """app_uninstalled: forget the workspace's tokens now; note when it left, so that
-    `lab2prod purge --uninstalled-before DAYS` can remove its data after the retention period."""
-    installations = ctx.slack.installations
-    if installations is not None:
-        installations.uninstalled(workspace_id, enterprise_id)
-    with transaction(ctx.sessions) as session:
-        workspaces.record_uninstall(session, workspace_id, enterprise_id, ctx.clock())
-    log.info("workspace %s uninstalled the app%s", workspace_id, ": its tokens are deleted" if installations else "")
-
-
-def tokens_revoked(ctx: Context, workspace_id: str, enterprise_id: str | None, bot_revoked: bool) -> None:
-    """tokens_revoked: a revoked bot token is deleted at once (the workspace may install again later)."""
-    installations = ctx.slack.installations
-    if installations is not None and bot_revoked:
-        installations.bot_tokens_revoked(workspace_id, enterprise_id)
-        log.info("workspace %s revoked the bot token: deleted", workspace_id)
