@@ -3,8 +3,8 @@
 For each article (named by its file stem, the id quiz items cite in `sources`), every absolute word of
 content/review.py's list the article uses, and for each use the content words of the sentence it sits in,
 sorted. `lab2prod content check` reads this file to tell an absolute an article backs from one an author
-added; the app never needs the articles themselves. Usage:
-    python tools/build_source_absolutes.py FOLDER_OF_ARTICLES
+added; the app never needs the articles themselves. Usage (OUT defaults to the shipped file):
+    python tools/build_source_absolutes.py FOLDER_OF_ARTICLES [OUT]
 """
 
 from __future__ import annotations
@@ -45,10 +45,11 @@ def render(folder: Path) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_dir():
+    if len(sys.argv) not in (2, 3) or not Path(sys.argv[1]).is_dir():
         sys.exit(__doc__)
-    SOURCE_ABSOLUTES_FILE.write_text(render(Path(sys.argv[1])), encoding="utf-8")
-    print(f"wrote {SOURCE_ABSOLUTES_FILE.name}")
+    out = Path(sys.argv[2]) if len(sys.argv) == 3 else SOURCE_ABSOLUTES_FILE
+    out.write_text(render(Path(sys.argv[1])), encoding="utf-8")
+    print(f"wrote {out.name}")
 
 
 if __name__ == "__main__":
