@@ -36,7 +36,7 @@ class Bank:
         return sum(len(t.phrasings) for t in self.topics.values())
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
+def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
     """1-based line of the YAML node at a pydantic error location (the deepest node that exists)."""
     line = node.start_mark.line + 1 if node else 1
     for key in loc:
@@ -86,13 +86,13 @@ def _parse(path: Path, model: type[BaseModel]) -> tuple[Any, yaml.Node | None, l
     except ValidationError as exc:
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "file"
-            problems.append(f"{path}:{_line_of(node, err['loc'])}: {where}: {err['msg']}")
+            problems.append(f"{path}:{line_of(node, err['loc'])}: {where}: {err['msg']}")
         return None, node, problems
 
 
 def _duplicates(path: Path, node: yaml.Node | None, key: str, ids: list[str]) -> list[str]:
     return [
-        f"{path}:{_line_of(node, (key, i, 'id'))}: duplicate id {item!r}"
+        f"{path}:{line_of(node, (key, i, 'id'))}: duplicate id {item!r}"
         for i, item in enumerate(ids)
         if ids.index(item) != i
     ]
@@ -107,7 +107,7 @@ def load_topics(path: Path) -> tuple[dict[str, Topic], list[str]]:
     for i, topic in enumerate(parsed.topics):
         for j, rel in enumerate(topic.related):
             if rel not in ids:
-                problems.append(f"{path}:{_line_of(node, ('topics', i, 'related', j))}: unknown related topic {rel!r}")
+                problems.append(f"{path}:{line_of(node, ('topics', i, 'related', j))}: unknown related topic {rel!r}")
     return {t.id: t for t in parsed.topics}, problems
 
 
@@ -119,30 +119,36 @@ def load_questions(path: Path, topic_ids: set[str]) -> tuple[list[Question], lis
     ideas: dict[tuple[str, str], str] = {}
     for i, question in enumerate(parsed.questions):
         if topic_ids and question.topic not in topic_ids:
-            problems.append(f"{path}:{_line_of(node, ('questions', i, 'topic'))}: unknown topic {question.topic!r}")
+            problems.append(f"{path}:{line_of(node, ('questions', i, 'topic'))}: unknown topic {question.topic!r}")
         key = (question.topic, " ".join(question.idea.casefold().split()))
         if key in ideas:
             problems.append(
-                f"{path}:{_line_of(node, ('questions', i, 'idea'))}: idea {question.idea!r} is already tested by"
+                f"{path}:{line_of(node, ('questions', i, 'idea'))}: idea {question.idea!r} is already tested by"
                 f" {ideas[key]!r} in topic {question.topic!r}"
             )
         ideas.setdefault(key, question.id)
     return list(parsed.questions), problems
 
 
-def load_bank(where: Path | str | None = None) -> Bank:
-    """Load and validate a content folder (or a single topics/quiz file); raise ContentError on any problem."""
+def bank_paths(where: Path | str | None = None) -> tuple[Path, Path | None]:
+    """The topics file and the quiz file (None: none to read) that load_bank reads for `where`."""
     where = Path(where) if where else CONTENT_DIR
     folder = where if where.is_dir() else where.parent
-    if not where.exists():
-        raise ContentError([f"{where}:1: no such file or folder"])
     topics_path = folder / TOPICS_FILE if where.is_dir() or where.name != TOPICS_FILE else where
     quiz_path = folder / QUIZ_FILE if where.is_dir() else (where if where.name != TOPICS_FILE else None)
     if not topics_path.exists():
         topics_path = CONTENT_DIR / TOPICS_FILE  # a lone quiz file is checked against the shipped topics
+    return topics_path, quiz_path if quiz_path is not None and quiz_path.exists() else None
+
+
+def load_bank(where: Path | str | None = None) -> Bank:
+    """Load and validate a content folder (or a single topics/quiz file); raise ContentError on any problem."""
+    if not Path(where or CONTENT_DIR).exists():
+        raise ContentError([f"{where}:1: no such file or folder"])
+    topics_path, quiz_path = bank_paths(where)
     topics, problems = load_topics(topics_path)
     questions: list[Question] = []
-    if quiz_path is not None and quiz_path.exists():
+    if quiz_path is not None:
         questions, quiz_problems = load_questions(quiz_path, set(topics))
         problems += quiz_problems
     if problems:

@@ -12,13 +12,16 @@ from bot.cli.runtime import context
 from bot.logs import clean
 from bot.services.operations import maintenance
 from content.cues import cue_report
-from content.loader import ContentError, load_bank, summary
+from content.loader import ContentError, bank_paths, load_bank, summary
+from content.review import load_source_absolutes, review
 
 
 def add_commands(sub: Any) -> None:
     content = sub.add_parser("content", help="check the teaching material or see what it lacks")
     actions = content.add_subparsers(dest="action", required=True, metavar="ACTION")
-    check = actions.add_parser("check", help="validate topics.yaml and quiz.yaml (exit 1 on errors)")
+    check = actions.add_parser(
+        "check", help="validate topics.yaml and quiz.yaml (exit 1 on errors; wording warnings do not fail)"
+    )
     check.add_argument(
         "path", nargs="?", type=Path, help="a content folder or one YAML file (default: the shipped bank)"
     )
@@ -37,6 +40,15 @@ def check_command(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
+    # An author's aid: wording a careful reviewer would argue with. Warnings never change the exit code.
+    _, quiz_path = bank_paths(args.path)
+    warnings = review(quiz_path, bank.questions, load_source_absolutes()) if quiz_path else []
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    print(
+        f"wording review: {len(warnings)} warning(s)"
+        + (" (worth a look; they do not fail the check)" if warnings else "")
+    )
     # Can the quiz be passed on wording alone? A cue-only solver, per kind, against chance.
     cues = cue_report(bank.questions)
     for line in cues.lines():
