@@ -83,6 +83,25 @@ def test_one_quiz_a_day_whatever_slack_does_with_the_post(quick_ctx, fake_slack,
     assert posting.resolve_unsure(ctx) == []
 
 
+def test_an_unsure_post_whose_question_was_retired_by_a_deploy_gets_a_new_question(quick_ctx, fake_slack, clock):
+    """A content release retires an item (a rewrite gets a new id) while a claim's send is unsure: once Slack's
+    history shows the quiz never arrived, the day is claimed again with a live question instead of failing."""
+    ctx = quick_ctx
+    channels.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")
+    fake_slack.fault("chat.postMessage", "drop")  # the connection broke before Slack acted
+    posting.post_due(ctx)
+    retired = the_post(ctx).question_id
+    live = tuple(q for q in ctx.bank.questions if q.id != retired)
+    deployed = replace(ctx, bank=replace(ctx.bank, questions=live, questions_by_id={q.id: q for q in live}))
+    clock.advance(minutes=3)
+    [report] = posting.resolve_unsure(deployed)
+    assert "retired" in report, report
+    [posted] = posting.post_due(deployed)
+    assert "posted" in posted, posted
+    [quiz] = quizzes(fake_slack)
+    assert the_post(deployed).question_id != retired and the_post(deployed).message_ts == quiz["ts"]
+
+
 def test_an_unsure_post_is_left_alone_when_the_history_cannot_be_read(quick_ctx, fake_slack, clock):
     ctx = quick_ctx
     channels.save_channel(ctx, "T1", "C1", "08:00", "UTC", "daily")

@@ -255,6 +255,12 @@ def _resolve(ctx: Context, post: PostRecord, channel: ChannelRecord | None, now:
         with transaction(ctx.sessions) as session:
             posts.release_claim(session, post.id)
         return f"the quiz for {post.local_date} never arrived and its day is over"
+    if post.question_id not in ctx.bank.questions_by_id:
+        # A content release retired the item while its send was unsure: it never arrived, so the day is free
+        # to be claimed again with a live question on the next tick.
+        with transaction(ctx.sessions) as session:
+            posts.release_claim(session, post.id)
+        return f"the quiz for {post.local_date} never arrived and its question {post.question_id} was retired"
     return _send_quiz(ctx, channel, post)
 
 
