@@ -117,7 +117,13 @@ def load_questions(path: Path, topic_ids: set[str]) -> tuple[list[Question], lis
         return [], problems
     problems += _duplicates(path, node, "questions", [q.id for q in parsed.questions])
     ideas: dict[tuple[str, str], str] = {}
+    retired = set(parsed.retired)
     for i, question in enumerate(parsed.questions):
+        if question.id in retired:
+            problems.append(
+                f"{path}:{line_of(node, ('questions', i, 'id'))}: id {question.id!r} is retired (its answers and"
+                " statistics belong to an earlier question): give this item a new id"
+            )
         if topic_ids and question.topic not in topic_ids:
             problems.append(f"{path}:{line_of(node, ('questions', i, 'topic'))}: unknown topic {question.topic!r}")
         key = (question.topic, " ".join(question.idea.casefold().split()))

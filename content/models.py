@@ -114,3 +114,6 @@ class TopicFile(Strict):
 
 class QuizFile(Strict):
     questions: list[Question] = Field(min_length=1)
+    # Ids of items rewritten or dropped: answers and item statistics are stored under them, so a new item
+    # must never take one over (its statistics would start from another question's).
+    retired: list[str] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from content.loader import CONTENT_DIR, ContentError, load_bank
 
@@ -62,6 +63,36 @@ def test_the_loader_reports_a_repeated_idea_with_file_and_line(tmp_path):
     with pytest.raises(ContentError) as err:
         load_bank(path)
     assert err.value.problems == [f"{path}:14: idea 'Drift is  about DATA' is already tested by 'q1' in topic 'drift'"]
+
+
+def test_a_retired_id_is_never_given_to_a_new_item(tmp_path):
+    path = tmp_path / "quiz.yaml"
+    path.write_text(
+        "questions:\n"
+        "  - id: drift-01\n"
+        "    topic: drift\n"
+        "    idea: drift is about data\n"
+        "    kind: true_false\n"
+        "    difficulty: 1\n"
+        "    prompt: Drift is about data.\n"
+        "    options:\n"
+        "      - {text: 'True', correct: true, why: Right.}\n"
+        "      - {text: 'False', correct: false, why: Wrong.}\n"
+        "    sources: [003_6aedeafa16eeaa59]\n"
+        "retired: [drift-01]\n"
+    )
+    with pytest.raises(ContentError) as err:
+        load_bank(path)
+    assert err.value.problems == [
+        f"{path}:2: id 'drift-01' is retired (its answers and statistics belong to an earlier question): give this"
+        " item a new id"
+    ]
+
+
+def test_the_shipped_bank_retires_every_id_it_ever_dropped():
+    retired = set(yaml.safe_load((CONTENT_DIR / "quiz.yaml").read_text())["retired"])
+    assert {"fairness-01", "privacy-02", "timeline-01"} <= retired
+    assert not retired & {q.id for q in load_bank().questions}
 
 
 def test_multi_select_questions_vary_how_many_options_are_right():
