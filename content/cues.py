@@ -16,100 +16,22 @@ How accuracy is counted:
   only when the statement has it (the issue's rule: absolute means false, hedged means true, neither is a
   coin flip); length splits at the median statement. Chance is 50%.
 
-Pure: no I/O, no global state; the CLI and the tests print what they need. Why one long module: every rule
-is a few lines, and the report is only honest when all of them are run and read together.
+Pure: no I/O, no global state; the CLI and the tests print what they need.
+The report's shape (per kind, the best rule's lift over chance) is in cue_report.py.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from content.cue_report import KINDS, CueReport, KindLift
 from content.models import Question
+from content.wording import absolute_count, content_words, hedged_count, negation_count
 
-KINDS = ("single", "multi", "true_false")
 COMBINED = "combined test-taking habits"
-DEFAULT_MAX_LIFT_POINTS = 10.0
-
-# Words that make a claim sweeping. Phrases are matched as runs of words.
-ABSOLUTE_WORDS = frozenset(
-    """
-    always never only none all every everything everyone everybody anyone anything nothing nobody nowhere no
-    whatever forever
-    entirely completely totally fully wholly purely solely absolutely certainly definitely invariably
-    guaranteed guarantee guarantees impossible must cannot can't any
-    """.split()
-)
-ABSOLUTE_PHRASES = (("no", "longer"), ("for", "good"), ("no", "one"), ("at", "all"), ("without", "exception"))
-
-# Words that soften a claim.
-HEDGED_WORDS = frozenset(
-    """
-    often usually may might can could tend tends tended typically mostly sometimes primarily likely
-    unlikely generally frequently rarely seldom occasionally commonly largely mainly partly partially
-    probably possibly perhaps somewhat some many several fairly relatively arguably
-    """.split()
-)
-HEDGED_PHRASES = (("in", "general"), ("as", "a", "rule"), ("in", "many", "cases"), ("more", "or", "less"))
-
-NEGATION_WORDS = frozenset("not no nor neither never without isn't aren't doesn't don't didn't n't".split())
-
-# Left out of word overlap: they say nothing about the content.
-STOPWORDS = frozenset(
-    """
-    a an the and or but of to in on at by for with from as is are was were be been being it its this that
-    these those their them they there than then so such into over under about which what who whom whose
-    why how when where while do does did done has have had having will would should shall can could may
-    might must not no nor only also just more most less least very much many some any all each every one
-    two three your you our we us he she his her i me my if because since until up down out off new ml
-    machine learning model models select apply statement statements true false following best option
-    """.split()
-)
-
-_WORD = re.compile(r"[a-z0-9']+")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words, the same tokenisation the copy check uses."""
-    return _WORD.findall(text.lower())
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def _count(tokens: list[str], single: frozenset[str], phrases: tuple[tuple[str, ...], ...]) -> int:
-    used = [False] * len(tokens)
-    hits = 0
-    for phrase in phrases:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tuple(tokens[i : i + n]) == phrase and not any(used[i : i + n]):
-                hits += 1
-                used[i : i + n] = [True] * n
-    return hits + sum(1 for t, u in zip(tokens, used, strict=True) if not u and t in single)
-
-
-def absolute_count(text: str) -> int:
-    return _count(words(text), ABSOLUTE_WORDS, ABSOLUTE_PHRASES)
-
-
-def hedged_count(text: str) -> int:
-    return _count(words(text), HEDGED_WORDS, HEDGED_PHRASES)
-
-
-def negation_count(text: str) -> int:
-    return sum(1 for t in words(text) if t in NEGATION_WORDS or t.endswith("n't"))
-
-
-def content_words(text: str) -> frozenset[str]:
-    return frozenset(_stem(t) for t in words(text) if t not in STOPWORDS and len(t) > 2)
 
 
 @dataclass(frozen=True)
@@ -263,58 +185,6 @@ def _tf_credit(question: Question, call: int) -> float:
     if call == 0:
         return 0.5
     return 1.0 if (call > 0) == question.options[0].correct else 0.0
-
-
-# ------------------------------------------------------------------------------------------- report
-@dataclass(frozen=True)
-class KindLift:
-    """The best cue rule for one kind of question."""
-
-    kind: str
-    accuracy: float  # 0..1, the best rule's
-    chance: float  # 0..1
-    rule: str  # the best rule's name
-    questions: int
-    by_rule: dict[str, float] = field(default_factory=dict)  # every rule's accuracy, for the curious
-
-    @property
-    def lift_points(self) -> float:
-        return 100 * (self.accuracy - self.chance)
-
-
-@dataclass(frozen=True)
-class CueReport:
-    """Per kind, how far a cue-only solver beats chance; and which questions give themselves away."""
-
-    by_kind: dict[str, KindLift]
-    leaks: list[tuple[str, str]]  # (question id, the cue that gives it away), worst first
-    leak_kinds: dict[str, str] = field(default_factory=dict)  # question id -> kind
-
-    def problems(self, max_lift_points: float = DEFAULT_MAX_LIFT_POINTS) -> list[str]:
-        """One message per kind whose best cue rule beats chance by more than max_lift_points."""
-        messages = []
-        for kind, lift in self.by_kind.items():
-            if lift.lift_points <= max_lift_points:
-                continue
-            worst = [f"{qid} ({cue})" for qid, cue in self.leaks if self.leak_kinds.get(qid) == kind][:8]
-            messages.append(
-                f"{kind}: a solver that reads only wording ({lift.rule!r}) gets {lift.accuracy:.1%} against"
-                f" {lift.chance:.1%} by chance, +{lift.lift_points:.1f} points (limit +{max_lift_points:g});"
-                f" questions that give themselves away most: {', '.join(worst) or 'none singled out'}"
-            )
-        return messages
-
-    def lines(self, max_lift_points: float = DEFAULT_MAX_LIFT_POINTS) -> list[str]:
-        """Human-readable lines: the lift per kind, for `content check` and `pytest -s`."""
-        out = [f"cue-only solver, best rule per kind (limit +{max_lift_points:g} points):"]
-        for kind in KINDS:
-            if kind in self.by_kind:
-                k = self.by_kind[kind]
-                out.append(
-                    f"  {kind:<10} {k.accuracy:6.1%} vs {k.chance:5.1%} chance  {k.lift_points:+5.1f} points"
-                    f"  ({k.questions} questions; best rule: {k.rule})"
-                )
-        return out
 
 
 def _rules_for(kind: str) -> list[tuple[str, str | None, Direction | None]]:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import yaml
 
-from content.cues import content_words
 from content.loader import line_of
 from content.models import Question
+from content.wording import content_words
 
 SOURCE_ABSOLUTES_FILE = Path(__file__).resolve().parent / "source_absolutes.yaml"
 MIN_SHARED = 2

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from content.cues import DEFAULT_MAX_LIFT_POINTS, KINDS, absolute_count, cue_report, hedged_count
+from content.cue_report import DEFAULT_MAX_LIFT_POINTS, KINDS
+from content.cues import cue_report
 from content.loader import load_bank
 from content.models import Option, Question
+from content.wording import absolute_count, hedged_count
 
 # Made-up nouns of equal length, so only the style word changes an option's length.
 STYLE = {"absolute": "always", "hedged": "mostly", "plain": "purple", "negated": "not"}
