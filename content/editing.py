@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from content.loader import load_topics
 
@@ -51,6 +53,16 @@ def _keep_anchors(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _keep_anchors(value)
+
+
+def _scalar(text: str) -> str:
+    """The phrasing as ruamel should write it. ruamel writes YAML 1.2, where a bare `yes` or `1e3` is text; the
+    loader (PyYAML) reads YAML 1.1, where they are a bool and a number: those get quotes."""
+    try:
+        plain = pyyaml.safe_load(text) == text
+    except pyyaml.YAMLError:
+        plain = False
+    return text if plain else DoubleQuotedScalarString(text)
 
 
 def _key(text: str) -> str:
@@ -102,7 +114,7 @@ def add_phrasings(path: Path, additions: list[Addition]) -> list[Outcome]:
         elif owner is not None:
             outcomes.append(Outcome(addition, "refused", f"already a phrasing of another topic, {owner!r}"))
         else:
-            topic["phrasings"].append(addition.phrasing)
+            topic["phrasings"].append(_scalar(addition.phrasing))
             problems = _problems(_dump(yaml, document), path)
             if problems:
                 topic["phrasings"].pop()
