@@ -56,7 +56,8 @@ def suggestions_command(args: argparse.Namespace) -> int:
     print(f"Questions people put under a topic in {ws} (accept with: lab2prod content accept ID ...):")
     width = max(len(s.topic) for s in found)
     for s in found:
-        print(f"  {s.id}  {s.people:3} people  {s.topic:{width}}  {clean(s.question)}")
+        who = "person" if s.people == 1 else "people"
+        print(f"  {s.id}  {s.people:3} {who:6}  {s.topic:{width}}  {clean(s.question)}")
     return 0
 
 
