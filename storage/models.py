@@ -46,6 +46,26 @@ class HelpfulVote(Base):
     __table_args__ = (UniqueConstraint("workspace_id", "user_id", "topic", name="uq_vote_per_topic"),)
 
 
+class TopicSuggestion(Base):
+    """Evidence from a click that a question belongs to a topic: one row per person, question and topic.
+
+    Nothing is learned from it until an operator accepts the pair (`lab2prod content accept`)."""
+
+    __tablename__ = "topic_suggestions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(String(200))  # in phrasing form (bot/tutor/text.phrasing_form)
+    topic: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(16))  # did_you_mean | thumbs_down (a 👎, then another topic)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)  # added to topics.yaml: not listed again
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", "question", "topic", name="uq_suggestion_per_person"),
+        Index("ix_suggestions_pairs", "workspace_id", "accepted_at", "question", "topic"),
+    )
+
+
 class ProcessedEvent(Base):
     """The inbox of Slack events: stored before Slack gets its ack, handled after, marked handled last.
 

@@ -147,6 +147,28 @@ class AskedRecord:
 
 
 @dataclass(frozen=True)
+class SuggestionRecord:
+    """One person's click saying a question belongs to a topic."""
+
+    question: str
+    topic: str
+    source: str
+    seen_at: datetime
+    accepted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SuggestedPair:
+    """A question and a topic people picked for it, not yet accepted, with how many different people did."""
+
+    question: str
+    topic: str
+    people: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True)
 class PendingEventRecord:
     """An unhandled inbox event: its payload still holds what the person wrote."""
 
@@ -181,11 +203,12 @@ class PersonData:
     team: MembershipRecord | None
     name: NameRecord | None
     totals: Facts | None
+    suggestions: tuple[SuggestionRecord, ...] = ()
 
     @property
     def empty(self) -> bool:
         held = (self.answers, self.votes, self.questions, self.pending_events, self.team, self.name, self.totals)
-        return not any(held)
+        return not any(held) and not self.suggestions
 
 
 @dataclass(frozen=True)

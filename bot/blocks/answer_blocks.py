@@ -10,16 +10,32 @@ from typing import Any
 
 from bot.blocks.kit import Block, actions, button, context, divider, entities, header, mrkdwn, plain, section
 from bot.tutor.matcher import Band, Match
+from bot.tutor.text import learnable
 from content.loader import Bank
 from content.models import Topic
 
 TOPIC_ACTION = "topic_open"
 HELPFUL_ACTION = "helpful"
+# Topic buttons whose click is evidence that the question they carry belongs to the topic picked.
+DID_YOU_MEAN_BLOCK, INSTEAD_BLOCK = "did_you_mean", "instead"
 
 
-def topic_button(topic: Topic, label: str | None = None) -> dict[str, Any]:
+def topic_button(topic: Topic, label: str | None = None, asked: str | None = None) -> dict[str, Any]:
     # action_ids must be unique within a block, so the topic id rides along in both id and value.
-    return button(label or topic.title, f"{TOPIC_ACTION}:{topic.id}", topic.id)
+    return button(label or topic.title, f"{TOPIC_ACTION}:{topic.id}", pick_value(topic.id, asked))
+
+
+def pick_value(topic_id: str, asked: str | None) -> str:
+    """A topic button's value: the topic id, then the question in phrasing form when it can become a phrasing
+    (at most 200 characters, far inside Slack's 2,000 for a value). Topic ids never hold a "|"."""
+    question = learnable(asked) if asked else None
+    return f"{topic_id}|{question}" if question else topic_id
+
+
+def read_pick(value: str) -> tuple[str, str | None]:
+    """(topic id, the question the button carries or None) from a topic button's value."""
+    topic_id, _, question = value.partition("|")
+    return topic_id, learnable(question) if question else None
 
 
 RESEARCH, PRODUCTION = "*:microscope: In research*", "*:factory: In production*"
@@ -86,7 +102,17 @@ def did_you_mean_blocks(asked: str, suggestions: Sequence[Topic]) -> list[Block]
     return [
         context(plain(f"You asked: {asked}", 200)),
         section("I'm not sure which topic you mean. *Did you mean…*"),
-        actions(*(topic_button(t) for t in suggestions), block_id="did_you_mean"),
+        actions(*(topic_button(t, asked=asked) for t in suggestions), block_id=DID_YOU_MEAN_BLOCK),
+    ]
+
+
+def instead_blocks(asked: str, others: Sequence[Topic]) -> list[Block]:
+    """After a 👎 on an answer to a question: which topic the person wanted (the pick teaches nothing until an
+    author accepts it)."""
+    return [
+        section("Thanks for telling me. Was your question about one of these instead?"),
+        context(plain(f"You asked: {asked}", 200)),
+        actions(*(topic_button(t, asked=asked) for t in others), block_id=INSTEAD_BLOCK),
     ]
 
 

@@ -1,4 +1,4 @@
-"""`lab2prod content check|gaps|stats`: for the authors of the teaching material."""
+"""`lab2prod content check|gaps|stats|suggestions|accept`: for the authors of the teaching material."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli import content_stats
+from bot.cli import content_stats, suggestion_commands
 from bot.cli.runtime import context
 from bot.logs import clean
 from bot.services.operations import maintenance
@@ -30,6 +30,7 @@ def add_commands(sub: Any) -> None:
         func=gaps_command
     )
     content_stats.add_stats_command(actions)
+    suggestion_commands.add_commands(actions)
 
 
 def check_command(args: argparse.Namespace) -> int:

@@ -25,10 +25,16 @@ def register(app: App) -> None:
 
 
 def open_topic(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
     action = first_action(body)
-    replace = field(action, "block_id") == "did_you_mean"
-    questions.open_topic(services(context), field(action, "value"), field(body, "response_url"), replace)
+    questions.pick_topic(
+        services(context),
+        team_of(body),
+        user_of(body),
+        field(action, "block_id"),
+        field(action, "value"),
+        field(body, "response_url"),
+    )
+    ack()
 
 
 def helpful(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

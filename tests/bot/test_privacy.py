@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import column, insert, literal_column, select, table, update
 
-from bot.services.asking import questions
+from bot.services.asking import questions, suggestions
 from bot.services.asking.questions import Asked
 from bot.services.people import privacy
 from bot.services.quiz import channels, posting, practice, reveals
@@ -129,6 +129,8 @@ def play(ctx, client, fake_slack, clock) -> World:
         questions.answer_command(ctx, Asked(text, ws, user, CHANNEL[ws], "command"))
         questions.vote(ctx, ws, user, topics[n + 1], True, fake_slack.response_url())
     questions.vote(ctx, "T1", "U2", topics[0], False, fake_slack.response_url())
+    for ws, user, topic in (("T1", "U2", "drift"), ("T1", "U3", "drift"), ("T2", "U2", "monitoring")):
+        suggestions.record_pick(ctx, ws, user, "did_you_mean", topic, "Is drift a myth?")
     questions.receive_message(ctx, client, "EvHandled", Asked("what is drift", "T1", "U2", "DU2", "dm"))
     pending_event(ctx, "EvU2", "T1", "U2", "why does my model fail on Mondays")
     pending_event(ctx, "EvU3", "T1", "U3", "ask U2 about it")  # names U2 only inside text: not U2's event
@@ -192,6 +194,7 @@ def check_forget(ctx, clock, world: World) -> None:
         "score_totals": 1,
         "helpful_votes": 2,
         "asked_questions": 2,  # the /tutor question and the DM that was handled
+        "topic_suggestions": 1,
         "user_names": 1,
         "team_members": 1,
         "processed_events": 1,
@@ -205,7 +208,15 @@ def check_forget(ctx, clock, world: World) -> None:
             continue
         theirs = {r for r in rows if named(r, workspace_id="T1", user_id=FORGOTTEN)}
         assert after[name] == rows - theirs, name
-        if name in ("answers", "score_totals", "helpful_votes", "asked_questions", "user_names", "team_members"):
+        if name in (
+            "answers",
+            "score_totals",
+            "helpful_votes",
+            "asked_questions",
+            "topic_suggestions",
+            "user_names",
+            "team_members",
+        ):
             assert theirs, f"the scenario stored nothing of theirs in {name}"
     # The inbox: their unhandled event keeps only its id and times (a late retry is still recognised).
     events = {dict(r)["event_id"]: dict(r) for r in after["processed_events"]}
@@ -283,6 +294,11 @@ def check_export(ctx) -> None:
         ({k: q[k] for k in keys} | {"asked_at": iso(q["asked_at"])} for q in mine["asked_questions"]), key=repr
     )
     assert "my manager says drift is a myth 🤔, is it?" in [q["text"] for q in document["asked_questions"]]
+    [pick] = mine["topic_suggestions"]
+    assert document["topic_suggestions"] == [
+        {"question": "is drift a myth", "topic": "drift", "source": "did_you_mean"}
+        | {"seen_at": iso(pick["seen_at"]), "accepted_at": None}
+    ]
     [name] = mine["user_names"]
     assert document["display_name"] == {"name": name["display_name"], "fetched_at": iso(name["fetched_at"])}
     [member] = mine["team_members"]

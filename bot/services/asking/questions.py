@@ -14,7 +14,16 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.answer_blocks import Reply, help_blocks, reply_for_match, reply_for_topic
+from bot.blocks.answer_blocks import (
+    DID_YOU_MEAN_BLOCK,
+    INSTEAD_BLOCK,
+    Reply,
+    help_blocks,
+    read_pick,
+    reply_for_match,
+    reply_for_topic,
+)
+from bot.services.asking import suggestions
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
 from bot.tutor.matcher import Match
@@ -151,6 +160,14 @@ def remember(ctx: Context, question: Asked, match: Match) -> None:
         log.exception("could not record a question from %s in %s", question.user_id, question.workspace_id)
 
 
+def pick_topic(ctx: Context, workspace_id: str, user_id: str, block_id: str, value: str, response_url: str) -> None:
+    """A topic button. A pick under "Did you mean" or after a 👎 is kept as evidence for the question the button
+    carries (one insert, before the ack), and replaces the message it answers; others add a new answer."""
+    topic_id, question = read_pick(value)
+    suggestions.record_pick(ctx, workspace_id, user_id, block_id, topic_id, question)
+    open_topic(ctx, topic_id, response_url, block_id in (DID_YOU_MEAN_BLOCK, INSTEAD_BLOCK))
+
+
 def open_topic(ctx: Context, topic_id: str, response_url: str, replace: bool) -> None:
     """A topic button: the topic's answer, through the click's response_url (a "Did you mean" choice replaces
     the question it answers; other topic buttons add a new answer)."""
@@ -168,16 +185,19 @@ def open_topic(ctx: Context, topic_id: str, response_url: str, replace: bool) ->
 
 
 def vote(ctx: Context, workspace_id: str, user_id: str, topic_id: str, helpful: bool, response_url: str) -> None:
-    """A 👍/👎 on an answer: stored before the ack (an upsert, so a double click is one vote), thanked after."""
+    """A 👍/👎 on an answer: stored before the ack (an upsert, so a double click is one vote), thanked after; a 👎
+    also asks which topic the question was about instead."""
     if topic_id not in ctx.bank.topics:
         return
     with transaction(ctx.sessions) as session:
         asked.record_vote(
             session, workspace_id=workspace_id, user_id=user_id, topic=topic_id, helpful=helpful, at=ctx.clock()
         )
-    thanks = (
-        "Thanks, glad it helped!" if helpful else "Thanks for telling me. The authors will see which answers need work."
-    )
+    if not helpful:
+        ctx.background.submit(suggestions.offer_other_topics, ctx, workspace_id, user_id, topic_id, response_url)
+        return
     ctx.background.submit(
-        ctx.slack.respond, response_url, {"text": thanks, "replace_original": False, "response_type": "ephemeral"}
+        ctx.slack.respond,
+        response_url,
+        {"text": "Thanks, glad it helped!", "replace_original": False, "response_type": "ephemeral"},
     )

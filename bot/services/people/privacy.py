@@ -135,6 +135,16 @@ def export_person(ctx: Context, workspace_id: str, user_id: str) -> dict[str, An
             }
             for q in data.questions
         ],
+        "topic_suggestions": [
+            {
+                "question": s.question,
+                "topic": s.topic,
+                "source": s.source,
+                "seen_at": iso(s.seen_at),
+                "accepted_at": iso(s.accepted_at),
+            }
+            for s in data.suggestions
+        ],
         "pending_events": [
             {"event_id": e.event_id, "seen_at": iso(e.seen_at), "payload": _payload(e.payload)}
             for e in data.pending_events
