@@ -14,6 +14,7 @@ from slack_bolt.request import BoltRequest
 from bot.config import Settings
 from bot.listeners import register_listeners
 from bot.listeners.payloads import NOT_INSTALLED_KEY, tell_privately
+from bot.services.asking import assistant
 from bot.services.asking.questions import SORRY
 from bot.services.operations.health import database_trouble
 from bot.services.runtime.context import Context
@@ -61,7 +62,7 @@ def create_app(ctx: Context, settings: Settings, *, socket_mode: bool = False) -
         oauth_settings = OAuthSettings(
             client_id=installations.client_id,
             client_secret=installations.client_secret,
-            scopes=list(settings.scopes or BOT_SCOPES),
+            scopes=list(settings.scopes or (*BOT_SCOPES, *assistant.SCOPES)),
             user_scopes=[],
             installation_store=installations.store,
             state_store=installations.state_store,

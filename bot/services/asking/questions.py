@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -37,7 +38,7 @@ class Asked:
     workspace_id: str
     user_id: str
     channel_id: str | None
-    surface: str  # dm | mention | command
+    surface: str  # dm | mention | command | assistant (a thread in the split view)
     thread_ts: str | None = None  # where a DM or mention reply goes (mentions answer in a thread)
 
 
@@ -50,16 +51,23 @@ def answer_command(ctx: Context, question: Asked) -> Reply:
 
 def receive_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
     """A DM or mention arrived: keep it (so a retry is recognised and a crash is recovered), answer it later."""
-    if event_id:
-        with transaction(ctx.sessions) as session:
-            fresh = inbox.store(session, event_id, question.workspace_id, json.dumps(asdict(question)), ctx.clock())
-        if not fresh:
-            log.info("event %s was delivered before; answered once", event_id)
-            return
-    ctx.background.submit(reply_to_message, ctx, client, event_id, question)
+    if keep_event(ctx, event_id, question.workspace_id, asdict(question)):
+        ctx.background.submit(reply_to_message, ctx, client, event_id, question)
 
 
-def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
+def keep_event(ctx: Context, event_id: str | None, workspace_id: str, payload: dict[str, Any]) -> bool:
+    """Store an event in the inbox before its ack; False when this event id was delivered before (a retry)."""
+    if not event_id:
+        return True
+    with transaction(ctx.sessions) as session:
+        fresh = inbox.store(session, event_id, workspace_id, json.dumps(payload), ctx.clock())
+    if not fresh:
+        log.info("event %s was delivered before; answered once", event_id)
+    return fresh
+
+
+def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> Match | None:
+    """Answer a stored question where it was asked, mark its event handled; the match, for the caller."""
     if question.text.strip():
         match = ctx.matcher.match(question.text, conversation_topic(ctx, question))
         reply = reply_for_match(ctx.bank, match)
@@ -81,6 +89,7 @@ def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, ques
             inbox.mark_handled(session, event_id, ctx.clock())
     if match is not None:
         remember(ctx, question, match)
+    return match
 
 
 def _post(client: WebClient, question: Asked, reply: Reply) -> None:
@@ -102,7 +111,7 @@ def retry_unhandled(ctx: Context) -> int:
                 log.error("giving up on event %s after %d attempts", event.event_id, event.attempts)
                 inbox.mark_handled(session, event.event_id, now)
                 continue
-        question = Asked(**json.loads(event.payload))
+        payload = json.loads(event.payload)
         try:
             client = ctx.slack.for_workspace(event.workspace_id)
         except NotInstalled as exc:  # nowhere to answer any more
@@ -110,7 +119,12 @@ def retry_unhandled(ctx: Context) -> int:
             with transaction(ctx.sessions) as session:
                 inbox.mark_handled(session, event.event_id, now)
             continue
-        reply_to_message(ctx, client, event.event_id, question)
+        if str(payload.get("surface", "")).startswith("assistant"):
+            from bot.services.asking import assistant  # imported here: the split view builds on this module
+
+            assistant.resume(ctx, client, event.event_id, payload)
+        else:
+            reply_to_message(ctx, client, event.event_id, Asked(**payload))
         done += 1
     return done
 
