@@ -20,7 +20,7 @@ Prompt = dict[str, str]
 WELCOME_TITLE = "Ask me how ML in research differs from ML in production"
 WEAK_TITLE = "Worth another look: the topics you miss most in the quiz"
 EXPLAIN_QUIZ_TITLE = "Explain today's quiz"
-LOOKING = "looking it up…"
+LOOKING = "is looking it up…"  # Slack shows it after the app's name
 
 # "Explain today's quiz in <#C123>": the channel rides in the message, so the thread needs no stored context.
 # A prompt's message may come back with its angle brackets as entities; both spellings are read.
