@@ -24,7 +24,7 @@ LOOKING = "is looking it up…"  # Slack shows it after the app's name
 
 # "Explain today's quiz in <#C123>": the channel rides in the message, so the thread needs no stored context.
 # A prompt's message may come back with its angle brackets as entities; both spellings are read.
-_EXPLAIN = re.compile(r"\bexplain\b.*\btoday'?s\b.*\bquiz\b", re.IGNORECASE | re.DOTALL)
+_EXPLAIN = re.compile(r"\bexplain\b.*\btoday['’]?s\b.*\bquiz\b", re.IGNORECASE | re.DOTALL)
 _CHANNEL = re.compile(r"(?:<|&lt;)#([CG][A-Z0-9]{1,30})(?:\|[^>&]*)?(?:>|&gt;)")
 
 

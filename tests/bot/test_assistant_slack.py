@@ -270,3 +270,13 @@ def test_a_malformed_thread_event_is_refused_before_bolt(slack, fake_slack):
     assert slack.event(broken, event_id="EvM2").status == 400
     time.sleep(0.2)
     assert fake_slack.calls == []
+
+
+def test_explain_requests_are_read_in_the_ways_slack_may_send_them():
+    from bot.blocks.assistant_blocks import explain_quiz_request
+
+    assert explain_quiz_request("Explain today's quiz in <#C0123ABCD>") == (True, "C0123ABCD")
+    assert explain_quiz_request("explain todays quiz in <#C0123ABCD|ml-quiz> please") == (True, "C0123ABCD")
+    assert explain_quiz_request("Explain today’s quiz in &lt;#G42&gt;") == (True, "G42")
+    assert explain_quiz_request("explain today's quiz") == (True, None)
+    assert explain_quiz_request("explain drift") == (False, None)
