@@ -16,6 +16,8 @@ By default the fake is instant and polite. A test can make it behave like the re
 * Workspaces and OAuth: `fake.tokens[token] = team_id`; `fake.oauth_codes[code] = {...}` for oauth.v2.access;
   token rotation with grant_type=refresh_token.
 * `fake.socket_mode = FakeSocketMode().start()`: apps.connections.open answers its ws:// URL.
+* The split view's assistant.threads.setStatus / setTitle / setSuggestedPrompts are recorded and checked for
+  their required arguments (`fake.of("assistant.threads.setStatus")`).
 """
 
 from __future__ import annotations
@@ -432,6 +434,8 @@ class FakeSlack:
         if method == "conversations.info":
             channel = self.channels.get(params.get("channel", ""))
             return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+        if method.startswith("assistant.threads."):
+            return _assistant_thread_call(method, params)
         return {"ok": True}
 
     # -- messages -------------------------------------------------------------------------------------------------
@@ -774,6 +778,27 @@ class FakeSlack:
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+
+
+def _assistant_thread_call(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """assistant.threads.setStatus / setTitle / setSuggestedPrompts (recorded like every call): refused as
+    Slack refuses them when an argument is missing, or with more than 4 prompts or a prompt without both its
+    title and its message."""
+    required = {"setStatus": ("status",), "setTitle": ("title",), "setSuggestedPrompts": ("prompts",)}
+    name = method.removeprefix("assistant.threads.")
+    if name not in required:
+        return {"ok": False, "error": "unknown_method"}
+    for key in ("channel_id", "thread_ts", *required[name]):
+        if params.get(key) in (None, ""):
+            return {"ok": False, "error": "invalid_arguments", "detail": f"{key} is required"}
+    prompts = params.get("prompts")
+    if name == "setSuggestedPrompts" and not (
+        isinstance(prompts, list)
+        and 1 <= len(prompts) <= 4
+        and all(isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts)
+    ):
+        return {"ok": False, "error": "invalid_arguments", "detail": "1 to 4 prompts, each with title and message"}
+    return {"ok": True}
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, payloads, quiz_actions
+from bot.listeners import actions, assistant, commands, events, payloads, quiz_actions
 from bot.services.runtime.context import Context
 
 
 def register_listeners(app: App, ctx: Context) -> None:
     payloads.install(app, ctx)
+    # The split view's middleware comes after the services' context is attached, and before any listener:
+    # a message in a split-view thread is answered there and goes no further (see listeners/assistant.py).
+    assistant.register(app)
     # Bolt tries listeners in the order they were registered: the busiest surface (quiz clicks) goes first.
     for surface in (quiz_actions, actions, commands, events):
         surface.register(app)

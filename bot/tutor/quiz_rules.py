@@ -81,10 +81,14 @@ def next_question(
 
 def weakest_topic(wrong_by_topic: Mapping[str, int], right_by_topic: Mapping[str, int]) -> str | None:
     """The topic a person gets wrong most (ties: the worse accuracy), or None before any wrong answer."""
+    ranked = weakest_topics(wrong_by_topic, right_by_topic)
+    return ranked[0] if ranked else None
+
+
+def weakest_topics(wrong_by_topic: Mapping[str, int], right_by_topic: Mapping[str, int]) -> list[str]:
+    """Every topic a person has got wrong, the one they miss most first (ties: the worse accuracy)."""
     candidates = [t for t, n in wrong_by_topic.items() if n > 0]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda t: (wrong_by_topic[t], -right_by_topic.get(t, 0), t))
+    return sorted(candidates, key=lambda t: (wrong_by_topic[t], -right_by_topic.get(t, 0), t), reverse=True)
 
 
 def practice_question(

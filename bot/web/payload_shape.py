@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 _ID_HOLDERS = ("enterprise", "team", "user", "channel")  # a string id, or an object with an "id"
-_OBJECTS = ("event", "message", "previous_message", "view", "container", "state", "function_data", "inputs")
+_OBJECTS = (
+    "event",
+    "message",
+    "previous_message",
+    "view",
+    "container",
+    "state",
+    "function_data",
+    "inputs",
+    "assistant_thread",
+)
 _LISTS_OF_OBJECTS = ("authorizations", "actions", "response_urls")
 _STRINGS = (
     "type",
@@ -52,10 +62,18 @@ def _strings(node: Any, *keys: str) -> bool:
     return isinstance(node, dict) and all(isinstance(node.get(key), str) for key in keys)
 
 
+def _thread_ok(event: dict[str, Any]) -> bool:
+    """A split-view event names its thread: Bolt's Assistant middleware raises on one that does not."""
+    if not event["type"].startswith("assistant_thread_"):
+        return True
+    thread = event.get("assistant_thread")
+    return _strings(thread, "channel_id", "thread_ts") and isinstance(thread.get("context") or {}, dict)
+
+
 # Each kind of payload Slack sends, and what Bolt reads from it without looking first (a missing `view.type`
 # or an empty `actions` list is an exception inside Bolt's matchers).
 _KINDS: dict[str, Any] = {
-    "event_callback": lambda b: _strings(b.get("event"), "type"),
+    "event_callback": lambda b: _strings(b.get("event"), "type") and _thread_ok(b["event"]),
     "url_verification": lambda b: _strings(b, "challenge"),
     "app_rate_limited": lambda b: True,
     "block_actions": lambda b: _nonempty_list(b.get("actions")) and all(_strings(a, "action_id") for a in b["actions"]),

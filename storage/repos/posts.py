@@ -94,6 +94,16 @@ def post_on(session: Session, channel_id: str, local_date: date) -> PostRecord |
     return _record(row) if row else None
 
 
+def workspace_post_on(session: Session, workspace_id: str, channel_id: str, local_date: date) -> PostRecord | None:
+    """A channel's quiz of a day, only if this workspace runs it (what one workspace may be told about)."""
+    row = session.scalar(
+        select(QuizPost).where(
+            QuizPost.workspace_id == workspace_id, QuizPost.channel_id == channel_id, QuizPost.local_date == local_date
+        )
+    )
+    return _record(row) if row else None
+
+
 def first_post_of_week(session: Session, channel_id: str, day: date) -> bool:
     """True when no earlier post of this channel falls in the same Monday-started week as `day`."""
     monday = day - timedelta(days=day.weekday())

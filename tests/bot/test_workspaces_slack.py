@@ -39,6 +39,7 @@ class Installable:
         authorize_url = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.body).group(1)
         query = parse_qs(urlparse(authorize_url.replace("&amp;", "&")).query)
         assert query["client_id"] == [CLIENT_ID] and "chat:write" in query["scope"][0].split(",")
+        assert "assistant:write" in query["scope"][0].split(",")  # the split view
         code = f"code-{team}-{len(fake_slack.oauth_codes)}"
         fake_slack.oauth_codes[code] = {"bot_token": f"xoxb-{team}", "team_id": team, **grant}
         state_cookie = page.cookie.split(";")[0]

@@ -136,6 +136,20 @@ def test_socket_mode_serves_every_surface_acks_once_and_survives_a_refresh(serve
     [publish] = fake_slack.wait_for("views.publish")
     assert publish.params["user_id"] == "U8" and "% of 1" in json.dumps(publish.params["view"])  # the answer counted
 
+    # The split view: a new thread gets its prompts; a question in it (delivered twice) is answered there once.
+    thread = {"user_id": "U8", "context": {"channel_id": "C1"}, "channel_id": "D8", "thread_ts": "1700000300.1"}
+    opened = sm.send_event({"type": "assistant_thread_started", "assistant_thread": thread}, event_id="EvSM3")
+    assert sm.wait_ack(opened) == {"envelope_id": opened}
+    [prompts] = fake_slack.wait_for("assistant.threads.setSuggestedPrompts")
+    assert prompts.params["thread_ts"] == "1700000300.1" and len(prompts.params["prompts"]) == 3
+    asked = {"type": "message", "channel_type": "im", "channel": "D8", "user": "U8", "text": "latency vs accuracy?"}
+    asked.update(ts="1700000300.2", thread_ts="1700000300.1")
+    for attempt in (0, 1):
+        envelope = sm.send_event(asked, event_id="EvSM4", retry_attempt=attempt)
+        assert sm.wait_ack(envelope) == {"envelope_id": envelope}
+    [title] = fake_slack.wait_for("assistant.threads.setTitle")
+    assert title.params["title"] == "Latency"
+
     # A malformed envelope is acknowledged and dropped, with no traceback.
     broken = sm.send("events_api", {"type": "event_callback", "event": "not an object"})
     assert sm.wait_ack(broken) == {"envelope_id": broken}
@@ -148,6 +162,9 @@ def test_socket_mode_serves_every_surface_acks_once_and_survives_a_refresh(serve
 
     time.sleep(0.5)  # time for a second answer to the redelivered mention, were there going to be one
     assert len(replies_to(fake_slack, ts)) == 1
+    [in_thread] = replies_to(fake_slack, "1700000300.1")
+    assert in_thread.params["channel"] == "D8" and in_thread.params["blocks"][1]["text"]["text"] == "Latency"
+    assert len(fake_slack.of("assistant.threads.setStatus")) == 1
     page = get(served.url("/metrics"))[1]
     assert 'lab2prod_requests_total{outcome="malformed",surface="event"} 1.0' in page
     assert 'lab2prod_requests_total{outcome="ok",surface="command"} 2.0' in page

@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,7 +26,7 @@ from bot.blocks.answer_blocks import (
 )
 from bot.services.asking import suggestions
 from bot.services.runtime.context import Context
-from bot.services.slack.clients import NotInstalled, slack_error
+from bot.services.slack.clients import slack_error
 from bot.tutor.matcher import Match
 from storage.db import reading, transaction
 from storage.repos import asked, inbox
@@ -46,7 +47,7 @@ class Asked:
     workspace_id: str
     user_id: str
     channel_id: str | None
-    surface: str  # dm | mention | command
+    surface: str  # dm | mention | command | assistant (a thread in the split view)
     thread_ts: str | None = None  # where a DM or mention reply goes (mentions answer in a thread)
 
 
@@ -59,16 +60,23 @@ def answer_command(ctx: Context, question: Asked) -> Reply:
 
 def receive_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
     """A DM or mention arrived: keep it (so a retry is recognised and a crash is recovered), answer it later."""
-    if event_id:
-        with transaction(ctx.sessions) as session:
-            fresh = inbox.store(session, event_id, question.workspace_id, json.dumps(asdict(question)), ctx.clock())
-        if not fresh:
-            log.info("event %s was delivered before; answered once", event_id)
-            return
-    ctx.background.submit(reply_to_message, ctx, client, event_id, question)
+    if keep_event(ctx, event_id, question.workspace_id, asdict(question)):
+        ctx.background.submit(reply_to_message, ctx, client, event_id, question)
 
 
-def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
+def keep_event(ctx: Context, event_id: str | None, workspace_id: str, payload: dict[str, Any]) -> bool:
+    """Store an event in the inbox before its ack; False when this event id was delivered before (a retry)."""
+    if not event_id:
+        return True
+    with transaction(ctx.sessions) as session:
+        fresh = inbox.store(session, event_id, workspace_id, json.dumps(payload), ctx.clock())
+    if not fresh:
+        log.info("event %s was delivered before; answered once", event_id)
+    return fresh
+
+
+def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> Match | None:
+    """Answer a stored question where it was asked, mark its event handled; the match, for the caller."""
     if question.text.strip():
         match = ctx.matcher.match(question.text, conversation_topic(ctx, question))
         reply = reply_for_match(ctx.bank, match)
@@ -90,38 +98,12 @@ def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, ques
             inbox.mark_handled(session, event_id, ctx.clock())
     if match is not None:
         remember(ctx, question, match)
+    return match
 
 
 def _post(client: WebClient, question: Asked, reply: Reply) -> None:
     kwargs = {"thread_ts": question.thread_ts} if question.thread_ts else {}
     client.chat_postMessage(channel=question.channel_id or "", text=reply.text, blocks=reply.blocks or None, **kwargs)
-
-
-def retry_unhandled(ctx: Context) -> int:
-    """Answer events whose handler disappeared (the process stopped between the ack and the reply)."""
-    now = ctx.clock()
-    with reading(ctx.sessions) as session:
-        stale = inbox.pending(session, now - HANDLER_LEASE)
-    done = 0
-    for event in stale:
-        with transaction(ctx.sessions) as session:
-            if not inbox.claim(session, event.event_id, now - HANDLER_LEASE, now):
-                continue  # another poller took it
-            if event.attempts >= MAX_ATTEMPTS:
-                log.error("giving up on event %s after %d attempts", event.event_id, event.attempts)
-                inbox.mark_handled(session, event.event_id, now)
-                continue
-        question = Asked(**json.loads(event.payload))
-        try:
-            client = ctx.slack.for_workspace(event.workspace_id)
-        except NotInstalled as exc:  # nowhere to answer any more
-            log.warning("dropping event %s: %s", event.event_id, exc)
-            with transaction(ctx.sessions) as session:
-                inbox.mark_handled(session, event.event_id, now)
-            continue
-        reply_to_message(ctx, client, event.event_id, question)
-        done += 1
-    return done
 
 
 def forget_old_events(ctx: Context) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import metrics
-from bot.services.asking import questions
+from bot.services.asking import questions, recovery
 from bot.services.quiz import posting, reveals
 from bot.services.runtime.context import Context
 
@@ -26,7 +26,7 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     posting.send_summaries,
     reveals.close_due,
     reveals.refresh_counts,
-    questions.retry_unhandled,
+    recovery.retry_unhandled,
     questions.forget_old_events,
 )
 

@@ -36,6 +36,7 @@ BOT_SCOPES = (
     "groups:read",
     "channels:history",
     "groups:history",
+    "assistant:write",  # the split view: its threads' status, title and suggested prompts
 )
 
 
