@@ -17,6 +17,8 @@ from storage.models import (
     Answer,
     AskedQuestion,
     HelpfulVote,
+    InsightPost,
+    InsightSubscription,
     ProcessedEvent,
     QuizChannel,
     QuizPost,
@@ -41,7 +43,16 @@ from storage.repos.answers import _record as answer_record  # the one row-to-rec
 from storage.repos.totals import FACT_COLUMNS
 
 # The tables whose rows name a person (their user id and the workspace), in deletion order.
-PERSON_TABLES: tuple[Any, ...] = (Answer, ScoreTotal, HelpfulVote, AskedQuestion, UserName, TeamMember)
+PERSON_TABLES: tuple[Any, ...] = (
+    Answer,
+    ScoreTotal,
+    HelpfulVote,
+    AskedQuestion,
+    UserName,
+    TeamMember,
+    InsightSubscription,  # the weekly insights DM they asked for
+    InsightPost,  # the weekly insights DMs sent to them (channel posts carry no user id)
+)
 # slack_sdk's installation store (created by migration 0003, not modelled here): rows per installed team.
 SLACK_TABLES = tuple(
     table(name, column("team_id"), column("installed_at")) for name in ("slack_installations", "slack_bots")
@@ -154,6 +165,7 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
     ).first()
     name = session.get(UserName, (workspace_id, user_id))
     total = session.get(ScoreTotal, (workspace_id, user_id))
+    subscription = session.get(InsightSubscription, (workspace_id, user_id))
     return PersonData(
         workspace_id=workspace_id,
         user_id=user_id,
@@ -164,6 +176,11 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
         team=MembershipRecord(team[0], team[1], team[2]) if team else None,
         name=NameRecord(name.display_name, name.fetched_at) if name else None,
         totals=Facts(*(getattr(total, c) for c in FACT_COLUMNS)) if total else None,
+        insights_weekly=(
+            {"channel_id": subscription.channel_id, "team": subscription.team_name, "since": subscription.created_at}
+            if subscription
+            else None
+        ),
     )
 
 
@@ -181,6 +198,8 @@ def _workspace_rows(ws: str, uninstalled_at: datetime) -> Iterator[tuple[str, An
     # Answers to its quiz posts are its data too, and must go before the posts (no cascade on answers).
     yield "answers", Answer, [or_(Answer.workspace_id == ws, Answer.post_id.in_(their_posts))]
     for model in (ScoreTotal, QuizPost, QuizChannel, HelpfulVote, AskedQuestion, ProcessedEvent, UserName):
+        yield model.__tablename__, model, [model.workspace_id == ws]
+    for model in (InsightSubscription, InsightPost):
         yield model.__tablename__, model, [model.workspace_id == ws]
     yield "team_members", TeamMember, [TeamMember.workspace_id == ws]
     yield "teams", Team, [Team.workspace_id == ws]
