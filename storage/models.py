@@ -159,6 +159,8 @@ class Answer(Base):
             "user_id",
             "question_id",
         ),
+        # How many people ever answered in a channel: one seek per person (a loose index scan).
+        Index("ix_answers_channel_people", "workspace_id", "channel_id", "user_id", "answered_at"),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, distinct, func, select, update
+from sqlalchemy import ColumnElement, DateTime, Integer, bindparam, case, distinct, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.insight_records import InsightPostRecord, QuestionTally, Scope, SubscriptionRecord, Tally, TopicTally
@@ -75,11 +75,38 @@ def question_tallies(session: Session, scope: Scope, since: datetime, until: dat
 
 
 def people_ever(session: Session, scope: Scope, until: datetime) -> int:
-    """Distinct people who ever answered in the scope (before `until`)."""
-    return int(
-        session.scalar(select(func.count(distinct(Answer.user_id))).where(*_where(scope), Answer.answered_at < until))
-        or 0
-    )
+    """Distinct people who ever answered in the scope (before `until`).
+
+    A channel's count is a loose index scan (ix_answers_channel_people): one seek per person instead of a pass
+    over every answer the channel ever had; a team's asks, per member, whether any answer exists."""
+    if scope.team_pk is not None:
+        answered = (
+            select(Answer.id)
+            .where(
+                Answer.workspace_id == scope.workspace_id,
+                Answer.user_id == TeamMember.user_id,
+                Answer.answered_at < until,
+            )
+            .exists()
+        )
+        query = select(func.count()).where(
+            TeamMember.workspace_id == scope.workspace_id, TeamMember.team_pk == scope.team_pk, answered
+        )
+        return int(session.scalar(query) or 0)
+    sql = text(
+        """
+        WITH RECURSIVE people(id) AS (
+            SELECT min(user_id) FROM answers
+             WHERE workspace_id = :ws AND channel_id = :ch AND answered_at < :until
+            UNION ALL
+            SELECT (SELECT min(user_id) FROM answers
+                     WHERE workspace_id = :ws AND channel_id = :ch AND user_id > people.id AND answered_at < :until)
+              FROM people WHERE people.id IS NOT NULL
+        )
+        SELECT count(id) FROM people
+        """
+    ).bindparams(bindparam("until", type_=DateTime))
+    return int(session.scalar(sql, {"ws": scope.workspace_id, "ch": scope.channel_id, "until": until}) or 0)
 
 
 def team_pk(session: Session, workspace_id: str, name: str) -> tuple[int, str] | None:

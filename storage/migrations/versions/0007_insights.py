@@ -44,9 +44,11 @@ def upgrade() -> None:
         "answers",
         ["workspace_id", "channel_id", "answered_at", "topic", "correct", "user_id", "question_id"],
     )
+    op.create_index("ix_answers_channel_people", "answers", ["workspace_id", "channel_id", "user_id", "answered_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_answers_channel_people", "answers")
     op.drop_index("ix_answers_insights", "answers")
     op.drop_table("insight_posts")
     op.drop_table("insight_subscriptions")
