@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -93,6 +93,7 @@ class QuizChannel(Base):
     weekdays: Mapped[str] = mapped_column(String(27))  # "mon,tue,wed"
     close_after_minutes: Mapped[int] = mapped_column(Integer)
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
+    insights: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # weekly insights post
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(String(64))  # why the last post failed, for `channels list`
     skipped_on: Mapped[date | None] = mapped_column(Date)  # a local date given up after a permanent error
@@ -167,6 +168,19 @@ class Answer(Base):
         ),
         Index("ix_answers_user", "workspace_id", "user_id", "answered_at"),
         Index("ix_answers_items", "workspace_id", "practice", "question_id", "correct"),
+        # Covers a channel's insights (per topic, per week, per question): answered from the index alone.
+        Index(
+            "ix_answers_insights",
+            "workspace_id",
+            "channel_id",
+            "answered_at",
+            "topic",
+            "correct",
+            "user_id",
+            "question_id",
+        ),
+        # How many people ever answered in a channel: one seek per person (a loose index scan).
+        Index("ix_answers_channel_people", "workspace_id", "channel_id", "user_id", "answered_at"),
     )
 
 
@@ -224,3 +238,32 @@ class UserName(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(120))
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InsightSubscription(Base):
+    """A person who asked for the weekly insights by DM, and whose figures: a channel's people or a team's."""
+
+    __tablename__ = "insight_subscriptions"
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    team_name: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InsightPost(Base):
+    """One weekly insights send, to a channel or to a person's DM, claimed before sending: the unique
+    (workspace, target, week) key lets one sender win, as the daily quiz's claim does."""
+
+    __tablename__ = "insight_posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(32))  # the channel id, or the person's user id for a DM
+    user_id: Mapped[str | None] = mapped_column(String(32))  # the DM's person (so forget-user removes it)
+    week_start: Mapped[date] = mapped_column(Date)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime)
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime)  # a send began then (a lease)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)  # out, or owed no more
+    chart_file_id: Mapped[str | None] = mapped_column(String(32))
+    __table_args__ = (UniqueConstraint("workspace_id", "target", "week_start", name="uq_insight_post_per_week"),)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -204,10 +205,12 @@ class PersonData:
     name: NameRecord | None
     totals: Facts | None
     suggestions: tuple[SuggestionRecord, ...] = ()
+    insights_weekly: dict[str, Any] | None = None  # the weekly insights DM they asked for: scope and since when
 
     @property
     def empty(self) -> bool:
         held = (self.answers, self.votes, self.questions, self.pending_events, self.team, self.name, self.totals)
+        held += (self.insights_weekly,)
         return not any(held) and not self.suggestions
 
 

@@ -18,6 +18,10 @@ By default the fake is instant and polite. A test can make it behave like the re
 * `fake.socket_mode = FakeSocketMode().start()`: apps.connections.open answers its ws:// URL.
 * The split view's assistant.threads.setStatus / setTitle / setSuggestedPrompts are recorded and checked for
   their required arguments (`fake.of("assistant.threads.setStatus")`).
+* File uploads as files_upload_v2 makes them: files.getUploadURLExternal answers an upload URL on this server,
+  the POST to it is kept as bytes (`fake.uploads[file_id]`, recorded as the method "upload"), and
+  files.completeUploadExternal shares the file in the channel (a message with `files`). conversations.open
+  answers a DM channel "D" + the user id.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ FAULT_KINDS = ("http500", "http503", "hang", "acted_then_drop", "drop", "error",
 RESPONSE_URL_EXPIRED = "Expired url"
 RESPONSE_URL_USED_UP = "used_url"
 
-_JSON_PARAMS = ("blocks", "view", "attachments", "metadata")
+_JSON_PARAMS = ("blocks", "view", "attachments", "metadata", "files")
 
 
 class ConnectionDropped(Exception):
@@ -182,6 +186,8 @@ class FakeSlack:
     _expires_at: dict[str, float] = field(default_factory=dict)  # token -> time.time() it expires
     _response_urls: dict[str, list[float]] = field(default_factory=dict)  # path -> [issued/first use, uses...]
     _serial: int = 0
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes POSTed to its upload URL
+    _upload_urls: dict[str, str] = field(default_factory=dict)  # upload path -> file id
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> FakeSlack:
@@ -215,6 +221,10 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/upload/"):  # files_upload_v2's step 2: the file's bytes, as they are
+                    status, text = fake._upload(self.path, raw)
+                    self._send(status, text, {})
+                    return
                 params = _parse_body(raw, self.headers.get("Content-Type", ""))
                 auth = self.headers.get("Authorization")
                 if auth:
@@ -431,12 +441,55 @@ class FakeSlack:
             if params.get("cursor") == "page2":
                 return {"ok": True, "members": members[half:], "response_metadata": {"next_cursor": ""}}
             return {"ok": True, "members": members[:half], "response_metadata": {"next_cursor": "page2"}}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(params)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0]}}
         if method == "conversations.info":
             channel = self.channels.get(params.get("channel", ""))
             return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
         if method.startswith("assistant.threads."):
             return _assistant_thread_call(method, params)
         return {"ok": True}
+
+    # -- files ----------------------------------------------------------------------------------------------------
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            self._serial += 1
+            file_id = f"F{self._serial:08d}"
+            self._upload_urls[f"/upload/v1/{file_id}"] = file_id
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/v1/{file_id}"}
+
+    def _upload(self, path: str, raw: bytes) -> tuple[int, str]:
+        with self._lock:
+            file_id = self._upload_urls.get(path)
+            if file_id is None:
+                return 404, "unknown upload URL"
+            self.uploads[file_id] = raw
+        self._record(Call("upload", {"file_id": file_id, "bytes": len(raw)}, path, time.monotonic(), DEFAULT_TEAM))
+        return 200, f"OK - {len(raw)}"
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            if any(f.get("id") not in self.uploads for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            shared = [{"id": f["id"], "title": f.get("title", ""), "mimetype": "image/png"} for f in files]
+            channel = params.get("channel_id")
+            if channel:  # shared into the conversation: a message carrying the files, as Slack posts it
+                message = self._store_message(
+                    channel, params.get("initial_comment") or "", None, None, params.get("thread_ts"), DEFAULT_TEAM
+                )
+                message["files"] = shared
+        return {"ok": True, "files": shared}
 
     # -- messages -------------------------------------------------------------------------------------------------
 

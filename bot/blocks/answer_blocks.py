@@ -155,6 +155,8 @@ HELP_TEXT = (
     "• `/tutor leaderboard [week|month|all] [teams]`: who is ahead\n"
     "• `/tutor team join NAME`, `/tutor team leave`, `/tutor team list`\n"
     "• `/tutor stats`: your points, streak and accuracy\n"
+    "• `/tutor insights [week|month] [team NAME]`: what this channel (or a team) still gets wrong;"
+    " `/tutor insights weekly on|off` by DM\n"
     "• `/tutor schedule HH:MM [Area/City]`: daily quiz time for this channel (channel admins)\n"
     "You can also DM me a question or @-mention me in a channel."
 )

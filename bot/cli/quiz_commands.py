@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.blocks.quiz_blocks import LETTERS
 from bot.cli.runtime import context, fail, slack_or_exit
+from bot.services.learning import insights, weekly
 from bot.services.quiz import channels, posting, practice, reveals
 from bot.services.quiz.channels import ChannelCheckError
 from bot.tutor.schedule_rules import ScheduleError
@@ -31,6 +32,12 @@ def add_commands(sub: Any) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="post last week's leaderboard on the week's first quiz day (default: on)",
+    )
+    add.add_argument(
+        "--insights",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="post last week's team insights and chart with the weekly summary (default: off)",
     )
     add.set_defaults(func=channels_add)
     actions.add_parser("list", help="list scheduled channels").set_defaults(func=channels_list)
@@ -78,7 +85,9 @@ def channels_add(args: argparse.Namespace) -> int:
         )
     except ScheduleError as exc:
         return fail(f"error: {exc}", 2)
-    print("scheduled " + channels.describe(channel))
+    if args.insights is not None:
+        insights.set_channel_insights(ctx, args.channel, args.insights)
+    print("scheduled " + channels.describe(channel) + ("; weekly insights on" if args.insights else ""))
     return 0
 
 
@@ -91,6 +100,7 @@ def post_quiz(args: argparse.Namespace) -> int:
     for line in report:
         print(line)
     posting.send_summaries(ctx)
+    weekly.send_weekly(ctx)
     closed = reveals.close_due(ctx)
     if closed:
         print(f"revealed {closed} closed quiz(zes)")

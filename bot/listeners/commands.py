@@ -14,6 +14,7 @@ from bot.blocks.score_blocks import stats_fields
 from bot.listeners.payloads import field, services
 from bot.services.asking import questions
 from bot.services.asking.questions import Asked
+from bot.services.learning import insights
 from bot.services.quiz import channels, practice
 from bot.services.quiz.channels import ScheduleRequest
 from bot.services.runtime.context import Context
@@ -112,6 +113,27 @@ def _team(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client:
     _ephemeral(ack, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 
+def _insights(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: WebClient) -> None:
+    ack()  # a big channel's tallies take a moment: the figures come privately through response_url
+    period, team = cmd.args
+    request = insights.InsightRequest(
+        field(command, "team_id"),
+        field(command, "user_id"),
+        field(command, "channel_id") or None,
+        period,
+        team or None,
+        field(command, "response_url"),
+    )
+    insights.send_reply(ctx, request)
+
+
+def _insights_weekly(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: WebClient) -> None:
+    on, team = cmd.args[0] == "on", cmd.args[1] or None
+    workspace, user = field(command, "team_id"), field(command, "user_id")
+    text = insights.set_weekly(ctx, workspace, user, field(command, "channel_id") or None, on, team)
+    _ephemeral(ack, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
+
 Handler = Callable[[Context, Command, dict[str, Any], Ack, WebClient], None]
 HANDLERS: dict[str, Handler] = {
     "ask": _ask,
@@ -123,4 +145,6 @@ HANDLERS: dict[str, Handler] = {
     "leaderboard": _leaderboard,
     "stats": _stats,
     "team": _team,
+    "insights": _insights,
+    "insights_weekly": _insights_weekly,
 }

@@ -31,6 +31,8 @@ def parse_command(raw: str) -> Command:
         return _team(rest)
     if word == "schedule":
         return _schedule(rest)
+    if word == "insights":
+        return _insights(rest)
     return Command("ask", text=text)
 
 
@@ -56,3 +58,26 @@ def _schedule(rest: list[str]) -> Command:
     if 1 <= len(rest) <= 2:
         return Command("schedule", tuple(rest))
     return Command("usage", error="Usage: `/tutor schedule HH:MM [Area/City]`, e.g. `/tutor schedule 09:30 UTC`")
+
+
+INSIGHTS_USAGE = "Usage: `/tutor insights [week|month] [team NAME]` or `/tutor insights weekly on [team NAME]|off`"
+
+
+def _insights(rest: list[str]) -> Command:
+    """`insights [week|month] [team NAME]` -> ("week", NAME or ""); `insights weekly on|off [team NAME]`."""
+    words = list(rest)
+    team = ""
+    lowered = [w.lower() for w in words]
+    if "team" in lowered:
+        at = lowered.index("team")
+        team, words = " ".join(words[at + 1 :]), words[:at]
+        if not team:
+            return Command("usage", error=INSIGHTS_USAGE)
+    head = [w.lower() for w in words]
+    if head[:1] == ["weekly"]:
+        if head[1:] in (["on"], ["off"]) and not (team and head[1] == "off"):
+            return Command("insights_weekly", (head[1], team))
+        return Command("usage", error=INSIGHTS_USAGE)
+    if head in ([], ["week"], ["month"]):
+        return Command("insights", (head[0] if head else "week", team))
+    return Command("usage", error=INSIGHTS_USAGE)

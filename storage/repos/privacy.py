@@ -17,6 +17,8 @@ from storage.models import (
     Answer,
     AskedQuestion,
     HelpfulVote,
+    InsightPost,
+    InsightSubscription,
     ProcessedEvent,
     QuizChannel,
     QuizPost,
@@ -42,7 +44,17 @@ from storage.repos.answers import _record as answer_record  # the one row-to-rec
 from storage.repos.totals import FACT_COLUMNS
 
 # The tables whose rows name a person (their user id and the workspace), in deletion order.
-PERSON_TABLES: tuple[Any, ...] = (Answer, ScoreTotal, HelpfulVote, AskedQuestion, UserName, TeamMember, TopicSuggestion)
+PERSON_TABLES: tuple[Any, ...] = (
+    Answer,
+    ScoreTotal,
+    HelpfulVote,
+    AskedQuestion,
+    UserName,
+    TeamMember,
+    InsightSubscription,  # the weekly insights DM they asked for
+    InsightPost,  # the weekly insights DMs sent to them (channel posts carry no user id)
+    TopicSuggestion,
+)
 # slack_sdk's installation store (created by migration 0003, not modelled here): rows per installed team.
 SLACK_TABLES = tuple(
     table(name, column("team_id"), column("installed_at")) for name in ("slack_installations", "slack_bots")
@@ -155,6 +167,7 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
     ).first()
     name = session.get(UserName, (workspace_id, user_id))
     total = session.get(ScoreTotal, (workspace_id, user_id))
+    subscription = session.get(InsightSubscription, (workspace_id, user_id))
     return PersonData(
         workspace_id=workspace_id,
         user_id=user_id,
@@ -166,6 +179,11 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
         name=NameRecord(name.display_name, name.fetched_at) if name else None,
         totals=Facts(*(getattr(total, c) for c in FACT_COLUMNS)) if total else None,
         suggestions=tuple(suggestions.of_person(session, workspace_id, user_id)),
+        insights_weekly=(
+            {"channel_id": subscription.channel_id, "team": subscription.team_name, "since": subscription.created_at}
+            if subscription
+            else None
+        ),
     )
 
 
@@ -192,6 +210,8 @@ def _workspace_rows(ws: str, uninstalled_at: datetime) -> Iterator[tuple[str, An
         ProcessedEvent,
         UserName,
     ):
+        yield model.__tablename__, model, [model.workspace_id == ws]
+    for model in (InsightSubscription, InsightPost):
         yield model.__tablename__, model, [model.workspace_id == ws]
     yield "team_members", TeamMember, [TeamMember.workspace_id == ws]
     yield "teams", Team, [Team.workspace_id == ws]

@@ -33,3 +33,11 @@ def test_each_benchmark_runs_as_the_readme_says(name):
     """`python -m bench.NAME` must reach main (bench.leaderboard once had no __main__ guard and did nothing)."""
     done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and "usage:" in done.stdout, done.stderr
+
+
+def test_insights_benchmark_runs(capsys):
+    from bench import insights
+
+    assert insights.main(["--answers", "3000", "--people", "20", "--repeat", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "insights, week" in out and "chart render" in out and "ratio" in out

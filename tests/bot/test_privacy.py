@@ -21,7 +21,16 @@ from bot.services.quiz.answering import Click, answer_daily
 from bot.services.scores import leaderboards, names, teams, totals
 from bot.tutor.scoring import answer_points
 from storage.db import transaction
-from storage.models import Answer, Base, ProcessedEvent, QuizPost, ScoreTotal, Workspace
+from storage.models import (
+    Answer,
+    Base,
+    InsightPost,
+    InsightSubscription,
+    ProcessedEvent,
+    QuizPost,
+    ScoreTotal,
+    Workspace,
+)
 from storage.records import AnswerRecord
 from storage.repos import answers, inbox
 from storage.repos.privacy import SLACK_TABLES
@@ -197,6 +206,8 @@ def check_forget(ctx, clock, world: World) -> None:
         "topic_suggestions": 1,
         "user_names": 1,
         "team_members": 1,
+        "insight_subscriptions": 0,  # covered in test_insights_slack.py
+        "insight_posts": 0,
         "processed_events": 1,
     }
     assert done.elsewhere == ["T2"] and done.mismatches == []
@@ -346,6 +357,9 @@ def check_purge(ctx, clock) -> None:
     with transaction(ctx.sessions) as session:  # a third workspace that left recently
         session.add(Workspace(workspace_id="T3", installed_at=INSTALLED))
     teams.join_team(ctx, "T3", "U9", "Night Owls")
+    with transaction(ctx.sessions) as session:  # T2 asked for weekly insights in a channel and by DM
+        session.add(InsightSubscription(workspace_id="T2", user_id="U1", channel_id="C2", created_at=INSTALLED))
+        session.add(InsightPost(workspace_id="T2", target="C2", week_start=INSTALLED.date(), claimed_at=INSTALLED))
     uninstall(ctx, "T2", clock.now - timedelta(days=40))
     uninstall(ctx, "T3", clock.now - timedelta(days=10))
     before = snapshot(ctx.sessions)

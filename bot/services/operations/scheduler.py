@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import metrics
 from bot.services.asking import questions, recovery
+from bot.services.learning import weekly
 from bot.services.quiz import posting, reveals
 from bot.services.runtime.context import Context
 
@@ -24,6 +25,7 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     posting.resolve_unsure,
     posting.post_due,
     posting.send_summaries,
+    weekly.send_weekly,
     reveals.close_due,
     reveals.refresh_counts,
     recovery.retry_unhandled,

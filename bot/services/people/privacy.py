@@ -145,6 +145,9 @@ def export_person(ctx: Context, workspace_id: str, user_id: str) -> dict[str, An
             }
             for s in data.suggestions
         ],
+        "insights_weekly": {**data.insights_weekly, "since": iso(data.insights_weekly["since"])}
+        if data.insights_weekly
+        else None,
         "pending_events": [
             {"event_id": e.event_id, "seen_at": iso(e.seen_at), "payload": _payload(e.payload)}
             for e in data.pending_events

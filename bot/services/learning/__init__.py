@@ -1,0 +1,1 @@
+"""Learning that sticks: team insights, their weekly post and chart."""
