@@ -4,6 +4,7 @@ figures on every labelled set (printed: counts only, never a question)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from bot.tutor.matcher import Match, build_matcher
 from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, topic_lines
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
+from tests.cli_runs import run
 from tests.fake_openai import LABELLED, FakeOpenAI
 
 BANK = load_bank()
@@ -190,3 +192,27 @@ def test_the_off_subject_rule_is_measured_against_a_model_that_misreads(fake):
 def keep_on_null(q: str, vote: Vote) -> Match:
     local = MATCHER.match(q)
     return local if vote.ok and vote.topic is None else combine(local, vote)
+
+
+# ---- `lab2prod ask` asks the model directly (it has no ack to protect) --------------------------------------
+
+
+def test_ask_json_keeps_its_keys_and_says_which_reader_answered(fake):
+    dev = [e for e in load("eval_questions.yaml") if e["topic"]]
+    misread = next(e for e in dev if MATCHER.match(e["q"]).topic != e["topic"])
+    env = {"LAB2PROD_LLM_URL": fake.url, "LAB2PROD_LLM_MODEL": "fake-model"}
+    result = run("ask", "--json", "-", stdin=f"{misread['q']}\n{QUESTION}\n", env=env)
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert list(first) == ["question", "topic", "confidence", "suggestions", "reader"]
+    assert (first["topic"], first["reader"]) == (misread["topic"], "model")
+    assert second["topic"] == "drift"
+    fake.mode = "server_error"
+    local = json.loads(run("ask", "--json", misread["q"], env=env).stdout)
+    assert local == MATCHER.match(misread["q"]).as_json() | {"reader": "local"}
+
+
+def test_ask_refuses_a_half_set_model():
+    result = run("ask", QUESTION, env={"LAB2PROD_LLM_URL": "http://127.0.0.1:9/v1"})
+    assert result.returncode != 0
+    assert "LAB2PROD_LLM_MODEL" in result.stderr
