@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot import metrics
-from bot.config import LlmSettings
+from bot.config import LlmSettings, Settings
 from bot.services.asking.language_model import LanguageModel, read, wants_model
 from bot.tutor.matcher import Match, build_matcher
 from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, topic_lines
@@ -216,3 +216,19 @@ def test_ask_refuses_a_half_set_model():
     result = run("ask", QUESTION, env={"LAB2PROD_LLM_URL": "http://127.0.0.1:9/v1"})
     assert result.returncode != 0
     assert "LAB2PROD_LLM_MODEL" in result.stderr
+
+
+def test_settings_turn_the_model_on_only_when_url_and_model_are_both_set(monkeypatch):
+    for name in ("LAB2PROD_LLM_URL", "LAB2PROD_LLM_MODEL", "LAB2PROD_LLM_API_KEY", "LAB2PROD_LLM_ASK"):
+        monkeypatch.delenv(name, raising=False)
+    off = Settings.from_env()
+    assert (off.llm, off.llm_problem) == (None, None)
+    monkeypatch.setenv("LAB2PROD_LLM_URL", "http://127.0.0.1:11434/v1")
+    half = Settings.from_env()
+    assert half.llm is None and any("LAB2PROD_LLM_MODEL" in m for m in half.missing_for_serve(force_http=True))
+    monkeypatch.setenv("LAB2PROD_LLM_MODEL", "m")
+    monkeypatch.setenv("LAB2PROD_LLM_ASK", "Unsure")
+    on = Settings.from_env()
+    assert on.llm == LlmSettings("http://127.0.0.1:11434/v1", "m", None, "unsure") and on.llm_problem is None
+    monkeypatch.setenv("LAB2PROD_LLM_ASK", "sometimes")
+    assert "LAB2PROD_LLM_ASK" in (Settings.from_env().llm_problem or "")
