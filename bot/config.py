@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///lab2prod.db"  # a file in the working directory
+LLM_ASK_CHOICES = ("always", "unsure")
+
+
+@dataclass(frozen=True)
+class LlmSettings:
+    """The optional language-model reader (README, "A language model as a second reader")."""
+
+    url: str  # LAB2PROD_LLM_URL: an OpenAI-compatible base URL, e.g. http://localhost:11434/v1
+    model: str  # LAB2PROD_LLM_MODEL
+    api_key: str | None = None  # LAB2PROD_LLM_API_KEY, when the server wants one
+    ask: str = "always"  # LAB2PROD_LLM_ASK: always | unsure (only when the local reader is unsure)
 
 
 @dataclass(frozen=True)
@@ -20,12 +32,15 @@ class Settings:
     client_id: str | None = None  # SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: installable in many workspaces
     client_secret: str | None = None
     scopes: tuple[str, ...] = ()  # SLACK_SCOPES, comma-separated: the bot scopes an install asks for
+    llm: LlmSettings | None = None  # set only when LAB2PROD_LLM_URL and LAB2PROD_LLM_MODEL both are
+    llm_problem: str | None = None  # a half-set or mistyped language-model setting: serve and ask refuse it
 
     @classmethod
     def from_env(cls) -> Settings:
         def get(name: str) -> str | None:
             return (os.environ.get(name) or "").strip() or None  # a value of only spaces is no value
 
+        llm, llm_problem = _llm(get)
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
             signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -37,6 +52,8 @@ class Settings:
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),
             scopes=tuple(s.strip() for s in (get("SLACK_SCOPES") or "").split(",") if s.strip()),
+            llm=llm,
+            llm_problem=llm_problem,
         )
 
     @property
@@ -58,4 +75,18 @@ class Settings:
         # Over HTTP the signing secret is the only thing that tells Slack's requests from anyone else's.
         if not self.socket_mode(force_http) and not self.signing_secret:
             missing.append("SLACK_SIGNING_SECRET (required for HTTP; or SLACK_APP_TOKEN for Socket Mode)")
+        if self.llm_problem:
+            missing.append(self.llm_problem)
         return missing
+
+
+def _llm(get: Callable[[str], str | None]) -> tuple[LlmSettings | None, str | None]:
+    """The language-model settings, or why they cannot be used. Neither URL nor model set: off, no problem."""
+    url, model, ask = get("LAB2PROD_LLM_URL"), get("LAB2PROD_LLM_MODEL"), (get("LAB2PROD_LLM_ASK") or "always")
+    if not (url or model):
+        return None, None
+    if not (url and model):
+        return None, "both LAB2PROD_LLM_URL and LAB2PROD_LLM_MODEL (a language model needs both)"
+    if ask.lower() not in LLM_ASK_CHOICES:
+        return None, f"LAB2PROD_LLM_ASK as one of {', '.join(LLM_ASK_CHOICES)} (not {ask!r})"
+    return LlmSettings(url, model, get("LAB2PROD_LLM_API_KEY"), ask.lower()), None

@@ -35,6 +35,12 @@ WRITE_BATCH = Histogram(
     "Answers committed together in one transaction by the writer thread",
     buckets=(1, 2, 4, 8, 16, 32, 64),
 )
+LLM_REQUESTS = Counter(
+    "lab2prod_llm_requests",
+    "Questions put to the optional language model, by outcome (ok, or why the local reader answered instead: "
+    "unknown_id, not_json, injection, http_4xx, http_5xx, rate_limited, timeout, refused, error)",
+    ["outcome"],
+)
 BACKGROUND_PENDING = Gauge("lab2prod_background_pending", "Slack calls owed (feedback, replies, updates) not yet made")
 
 _SLACK_WORD = re.compile(r"[A-Za-z0-9_.]{1,48}")

@@ -7,8 +7,9 @@ import json
 import sys
 from typing import Any
 
-from bot.cli.runtime import bank_or_exit
+from bot.cli.runtime import bank_or_exit, language_model_or_exit
 from bot.cli.text_output import render_match
+from bot.services.runtime.language_model import read
 from bot.tutor.matcher import build_matcher
 
 
@@ -23,11 +24,14 @@ def add_commands(sub: Any) -> None:
 def ask_command(args: argparse.Namespace) -> int:
     bank = bank_or_exit()
     matcher = build_matcher(bank.topics)
+    model = language_model_or_exit(bank)
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
     for question in questions:  # a blank line still gets its line of output, so answers line up with input
-        match = matcher.match(question)
+        match, reader = read(matcher, model, question)
         if args.json:
-            sys.stdout.write(json.dumps(match.as_json(), ensure_ascii=False) + "\n")
+            # With a language model configured, "reader" says which reader's verdict this is (local or model).
+            out = match.as_json() | ({"reader": reader} if model is not None else {})
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             sys.stdout.flush()
         else:
             sys.stdout.write(render_match(bank, match) + "\n\n")

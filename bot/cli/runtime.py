@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.services.runtime.context import Context
+    from bot.services.runtime.language_model import LanguageModel
 
 
 def bank_or_exit() -> Bank:
@@ -19,6 +20,20 @@ def bank_or_exit() -> Bank:
         return load_bank(Settings.from_env().content_dir)
     except ContentError as exc:
         raise SystemExit("content errors:\n" + "\n".join(exc.problems)) from exc
+
+
+def language_model_or_exit(bank: Bank) -> LanguageModel | None:
+    """The language-model reader when LAB2PROD_LLM_URL and LAB2PROD_LLM_MODEL are set (the CLI has no ack to
+    protect, so it asks the model directly)."""
+    settings = Settings.from_env()
+    if settings.llm_problem:
+        raise SystemExit(f"set {settings.llm_problem}")
+    if settings.llm is None:
+        return None
+    from bot.services.runtime.language_model import LanguageModel
+    from bot.tutor.model_vote import topic_lines
+
+    return LanguageModel(settings.llm, topic_lines(bank.topics.values()))
 
 
 def context() -> Context:
@@ -32,7 +47,10 @@ def context() -> Context:
     maintenance.upgrade(settings.database_url)
     try:
         return build_context(
-            settings.database_url, settings.content_dir, slack=SlackClients(settings.bot_token, settings.api_url)
+            settings.database_url,
+            settings.content_dir,
+            slack=SlackClients(settings.bot_token, settings.api_url),
+            llm=settings.llm,
         )
     except ContentError as exc:
         raise SystemExit("content errors:\n" + "\n".join(exc.problems)) from exc

@@ -42,8 +42,11 @@ def _ask(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: 
     question = Asked(
         cmd.text, field(command, "team_id"), field(command, "user_id"), field(command, "channel_id") or None, "command"
     )
-    reply = questions.answer_command(ctx, question)
-    _ephemeral(ack, reply.text, reply.blocks)
+    reply = questions.answer_command(ctx, question, field(command, "response_url"))
+    if reply is None:  # a language model reads it: the answer follows through response_url
+        ack()
+    else:
+        _ephemeral(ack, reply.text, reply.blocks)
 
 
 def _help(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: WebClient) -> None:

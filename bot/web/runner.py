@@ -41,11 +41,14 @@ def serve(*, http: bool, host: str, port: int) -> int:
             slack=SlackClients(settings.bot_token, settings.api_url),
             courier=Courier().start(),
             group_commit=True,
+            llm=settings.llm,
         )
     except ContentError as exc:
         for problem in exc.problems:
             log.error("content: %s", problem)
         return 1
+    if settings.llm is not None:  # what is sent to it: README, "A language model as a second reader"
+        log.info("language model reader on: %s, asked %s", settings.llm.model, settings.llm.ask)
     upgrade(settings.database_url)
     if settings.oauth:
         from bot.services.operations.workspace_lifecycle import connect

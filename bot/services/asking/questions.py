@@ -1,8 +1,10 @@
 """Asking the tutor: match a question, reply, and remember it for `content gaps`.
 
-/tutor replies inside its ack (no Slack call at all). DMs and @-mentions are Events API deliveries: each is
-stored in the inbox before Slack gets its ack, answered afterwards on the background pool, and marked
-handled only once the reply is out, so neither a Slack retry nor a crash in between loses or doubles it."""
+/tutor replies inside its ack (no Slack call at all), unless the optional language model is to be asked: then
+the ack is empty and the answer goes to the command's response_url from the background pool. DMs and
+@-mentions are Events API deliveries: each is stored in the inbox before Slack gets its ack, answered afterwards
+on the background pool (asking the language model there, if one is configured), and marked handled only once
+the reply is out, so neither a Slack retry nor a crash in between loses or doubles it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from bot.blocks.answer_blocks import (
     reply_for_topic,
 )
 from bot.services.asking import suggestions
+from bot.services.runtime import language_model
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import slack_error
 from bot.tutor.matcher import Match
@@ -51,11 +54,27 @@ class Asked:
     thread_ts: str | None = None  # where a DM or mention reply goes (mentions answer in a thread)
 
 
-def answer_command(ctx: Context, question: Asked) -> Reply:
-    """/tutor QUESTION: the reply for the ack; the question is logged after, off the ack path."""
+def answer_command(ctx: Context, question: Asked, response_url: str = "") -> Reply | None:
+    """/tutor QUESTION: the reply for the ack; the question is logged after, off the ack path.
+
+    When the language model is to be asked about it, None: the ack goes out empty at once and the answer
+    follows through `response_url` from the background pool."""
     match = ctx.matcher.match(question.text)
+    if response_url and language_model.wants_model(ctx.model, match):
+        ctx.background.submit(_answer_later, ctx, question, match, response_url)
+        return None
     ctx.background.submit(remember, ctx, question, match)
     return reply_for_match(ctx.bank, match)
+
+
+def _answer_later(ctx: Context, question: Asked, local: Match, response_url: str) -> None:
+    match, _ = language_model.refine(ctx.model, local)
+    reply = reply_for_match(ctx.bank, match)
+    ctx.slack.respond(
+        response_url,
+        {"text": reply.text, "blocks": reply.blocks, "response_type": "ephemeral", "replace_original": False},
+    )
+    remember(ctx, question, match)
 
 
 def receive_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> None:
@@ -78,7 +97,8 @@ def keep_event(ctx: Context, event_id: str | None, workspace_id: str, payload: d
 def reply_to_message(ctx: Context, client: WebClient, event_id: str | None, question: Asked) -> Match | None:
     """Answer a stored question where it was asked, mark its event handled; the match, for the caller."""
     if question.text.strip():
-        match = ctx.matcher.match(question.text, conversation_topic(ctx, question))
+        followup = conversation_topic(ctx, question)
+        match, _ = language_model.read(ctx.matcher, ctx.model, question.text, followup)
         reply = reply_for_match(ctx.bank, match)
     else:
         match, reply = None, Reply("Ask me about ML in research vs production.", help_blocks())

@@ -9,12 +9,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import LlmSettings
 from bot.services.runtime.background import Background
 from bot.services.runtime.group_commit import GroupCommit
+from bot.services.runtime.language_model import LanguageModel
 from bot.services.runtime.recent import Recent
 from bot.services.slack.clients import SlackClients
 from bot.services.slack.courier import Courier
 from bot.tutor.matcher import Matcher, build_matcher
+from bot.tutor.model_vote import topic_lines
 from content.loader import Bank, load_bank
 from storage.db import make_engine, make_sessionmaker
 from storage.records import PostRecord
@@ -37,6 +40,7 @@ class Context:
     background: Background = field(default_factory=Background.inline)
     slack: SlackClients = field(default_factory=lambda: SlackClients(None))
     courier: Courier | None = None  # under `serve`: the process that carries replies to response_urls
+    model: LanguageModel | None = None  # the optional language-model reader (LAB2PROD_LLM_URL)
     # When this process last claimed each open post's count update: while fresh, a click skips the database.
     count_claimed_at: dict[int, datetime] = field(default_factory=dict)
     # Open posts this process read lately: a burst of clicks on one post reads it once. Only what cannot
@@ -65,6 +69,7 @@ def build_context(
     slack: SlackClients | None = None,
     courier: Courier | None = None,
     group_commit: bool = False,
+    llm: LlmSettings | None = None,
 ) -> Context:
     """Load and validate the content first: a broken bank must stop start-up, not the first question."""
     bank = load_bank(content)
@@ -76,5 +81,6 @@ def build_context(
         background or Background.inline(),
         slack or SlackClients(None),
         courier,
+        LanguageModel(llm, topic_lines(bank.topics.values())) if llm else None,
         group_commit=group_commit,
     )
