@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.tutor.matcher import build_matcher
+from bot.tutor.reading import build_matcher
 from content.loader import load_bank
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "eval_questions.yaml"

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.cli.runtime import bank_or_exit
 from bot.cli.text_output import render_match
-from bot.tutor.matcher import build_matcher
+from bot.tutor.reading import build_matcher
 
 
 def add_commands(sub: Any) -> None:

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.answer_blocks import Reply, help_blocks, reply_for_match, reply_for_topic
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
-from bot.tutor.matcher import Match
+from bot.tutor.reading import Match
 from storage.db import reading, transaction
 from storage.repos import asked, inbox
 

@@ -14,7 +14,7 @@ from bot.services.runtime.group_commit import GroupCommit
 from bot.services.runtime.recent import Recent
 from bot.services.slack.clients import SlackClients
 from bot.services.slack.courier import Courier
-from bot.tutor.matcher import Matcher, build_matcher
+from bot.tutor.reading import Matcher, build_matcher
 from content.loader import Bank, load_bank
 from storage.db import make_engine, make_sessionmaker
 from storage.records import PostRecord

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.tutor.matcher import build_matcher
+from bot.tutor.reading import build_matcher
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
 

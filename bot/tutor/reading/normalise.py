@@ -1,4 +1,4 @@
-"""Text normalisation shared by the matcher and the bank indexer: one definition of a 'word'.
+"""Text normalisation for every reader: one definition of a 'word'.
 
 No word list lives here: they are data files in bot/tutor/lexicon/. Stems come from the Snowball English
 stemmer (the snowballstemmer package, which uses PyStemmer's C build when it is installed).

@@ -1,0 +1,84 @@
+"""Words: what a question word is to the matcher, from the word lists (bot/tutor/lexicon/).
+
+A question is normalised (normalise.py), shorthand is expanded ("prod" -> production), stop words go, and each
+word is stemmed (Snowball) and folded through synonym groups, so 'gpus', 'hardware' and 'TPU' are one term. A
+greeting that opens the message ("hey team,") is dropped, and the words of a jargon term ('batch size') are that
+term, not evidence of a topic. How much a word says is its rarity in everyday English (wordfreq's Zipf
+frequencies). Word lists are data files (bot/tutor/lexicon/).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from bot.tutor import lexicon
+from bot.tutor.reading.normalise import Stemmer
+from bot.tutor.reading.params import Params
+
+
+def _fold_table(stem: Stemmer) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in lexicon.synonym_groups():
+        head = stem(group[0])
+        for word in group:
+            table.setdefault(stem(word), head)
+    return table
+
+
+class Vocabulary:
+    """The word lists, read once, and what they say about one word: its term, its weight, its kind."""
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.stem = Stemmer(lexicon.stem_exceptions())
+        self.stop = lexicon.stopwords()
+        self.abbrev = lexicon.abbreviations()
+        self.zipf = lexicon.everyday()
+        self.fold = _fold_table(self.stem)
+        self.anchor_terms = {self.term(w) for w in lexicon.anchors()}
+        self.jargon = {w for w in lexicon.glossary() if " " not in w}
+        self.jargon_stems = {self.stem(w) for w in self.jargon}
+        self.jargon_phrases: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # first word -> terms
+        for term in lexicon.glossary():
+            if " " in term:
+                self.jargon_phrases[term.split()[0]].append(tuple(term.split()))
+        facet_words = lexicon.facets()
+        self.compare_words = facet_words.get("compare", frozenset())
+        self.facet_terms = {name: {self.term(w) for w in ws} for name, ws in facet_words.items() if name != "compare"}
+        self.framing = lexicon.framing()
+        greeting = "|".join(sorted(lexicon.greetings()))
+        # a greeting word, a few more words, then a comma, colon, exclamation mark, full stop or dash
+        self.greeting = re.compile(rf"^\W*(?:{greeting})\b[^,:;!?.\n]{{0,30}}?(?:[,:;!.\n]|\s[-\u2013\u2014])+", re.I)
+        self.side_terms = self.facet_terms.get("research", set()) | self.facet_terms.get("production", set())
+        self.facet_words = set().union(*self.facet_terms.values()) if self.facet_terms else set()
+
+    def content(self, raw: list[str]) -> list[str]:
+        """Shorthand expanded, stop words and single letters dropped."""
+        out = []
+        for w in raw:
+            expansion = self.abbrev.get(w)
+            if expansion is None and w.endswith("s") and w[:-1] in self.abbrev:
+                expansion = self.abbrev[w[:-1]]  # 'reqs', 'recs': the plural of a listed shorthand
+            for x in expansion or (w,):
+                if x not in self.stop and len(x) > 1:
+                    out.append(x)
+        return out
+
+    def term(self, word: str) -> str:
+        s = self.stem(word)
+        return self.fold.get(s, s)
+
+    def info(self, word: str, common: float | None = None, rare: float | None = None) -> float:
+        p = self.params
+        common = p.zipf_common if common is None else common
+        rare = p.zipf_rare if rare is None else rare
+        share = (common - self.zipf.get(word, 0.0)) / (common - rare)
+        return max(p.info_min, min(1.0, share))
+
+    def foreign(self, word: str) -> float:
+        return self.info(word, self.params.foreign_common, self.params.foreign_rare)
+
+    def is_jargon(self, word: str) -> bool:
+        stem = self.stem(word)
+        return word in self.jargon or (len(stem) >= 4 and stem in self.jargon_stems)
