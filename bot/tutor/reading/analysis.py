@@ -11,9 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.tutor.reading.index import TopicIndex
-from bot.tutor.reading.normalise import words
 from bot.tutor.reading.spelling import Spelling, Word
-from bot.tutor.reading.words import Vocabulary
+from bot.tutor.reading.words import Vocabulary, words
 
 MAX_QUESTION_CHARS = 1000  # longer input is cut before matching: cost stays bounded, meaning rarely lives past it
 

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from bot.tutor import lexicon
-from bot.tutor.reading.normalise import words
 from bot.tutor.reading.params import Params
 from bot.tutor.reading.results import TopicTexts
-from bot.tutor.reading.words import Vocabulary
+from bot.tutor.reading.words import Vocabulary, words
 
 if TYPE_CHECKING:
     from bot.tutor.reading.spelling import Word

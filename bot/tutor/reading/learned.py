@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.tutor.reading.analysis import MAX_QUESTION_CHARS
-from bot.tutor.reading.normalise import normalize
 from bot.tutor.reading.results import TopicTexts
+from bot.tutor.reading.words import normalize
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
