@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.kit import Block, actions, button, context, divider, entities, header, mrkdwn, plain, section
-from bot.tutor.matcher import Band, Match
-from bot.tutor.text import learnable
+from bot.tutor.phrasings import learnable
+from bot.tutor.reading import Band, Match
 from content.loader import Bank
 from content.models import Topic
 

@@ -12,6 +12,7 @@ from bot.cli import (
     ask_commands,
     content_commands,
     db_commands,
+    eval_commands,
     insight_commands,
     privacy_commands,
     quiz_commands,
@@ -38,8 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lab2prod", description="A Slack tutor on how ML in research differs from ML in production."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    areas = (ask_commands, content_commands, db_commands, quiz_commands, score_commands, privacy_commands)
-    for area in (*areas, insight_commands):
+    for area in (
+        ask_commands,
+        eval_commands,
+        content_commands,
+        db_commands,
+        quiz_commands,
+        score_commands,
+        privacy_commands,
+        insight_commands,
+    ):
         area.add_commands(sub)
     _add_serve(sub)
     return parser

@@ -10,7 +10,7 @@ from typing import Any
 from bot.cli.runtime import bank_or_exit, language_model_or_exit
 from bot.cli.text_output import render_match
 from bot.services.runtime.language_model import read
-from bot.tutor.matcher import build_matcher
+from bot.tutor.reading import build_readers
 
 
 def add_commands(sub: Any) -> None:
@@ -23,7 +23,7 @@ def add_commands(sub: Any) -> None:
 
 def ask_command(args: argparse.Namespace) -> int:
     bank = bank_or_exit()
-    matcher = build_matcher(bank.topics)
+    matcher = build_readers(bank.topics)
     model = language_model_or_exit(bank)
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
     for question in questions:  # a blank line still gets its line of output, so answers line up with input

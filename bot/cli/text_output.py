@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.tutor.matcher import Band, Match
+from bot.tutor.reading import Band, Match
 from bot.tutor.standings import Board
 from content.loader import Bank
 

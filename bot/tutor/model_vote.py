@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.tutor.matcher import Band, Match
+from bot.tutor.reading import Band, Match
 
 SIDE_CHARS = 140  # each side of a topic is cut to about this: the gist, and a request that stays small
 MODEL_CONFIDENCE = 0.9  # the model gives no probability; a pick it makes is reported with this confidence

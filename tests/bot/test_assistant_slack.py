@@ -13,7 +13,7 @@ from bot.blocks.assistant_blocks import EXPLAIN_QUIZ_TITLE, LOOKING, WEAK_TITLE,
 from bot.services.asking import assistant, recovery
 from bot.services.asking.questions import Asked
 from bot.services.quiz import channels, posting, practice, reveals
-from bot.tutor.matcher import Band
+from bot.tutor.reading import Band
 from storage.models import AskedQuestion, ProcessedEvent, QuizPost
 from tests.slack_requests import find_element
 

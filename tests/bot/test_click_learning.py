@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.services.asking import suggestions
 from bot.services.people import privacy
-from bot.tutor.matcher import Band, build_matcher
-from bot.tutor.text import learnable
+from bot.tutor.phrasings import learnable
+from bot.tutor.reading import Band, build_readers
 from content.editing import Addition, add_phrasings
 from content.loader import CONTENT_DIR, load_bank
 from storage.models import AskedQuestion, TopicSuggestion
@@ -49,7 +49,7 @@ def with_phrasing(topics: dict, topic: str, question: str) -> dict:
 def test_an_accepted_phrasing_never_makes_the_matcher_wrong_and_often_sure(ctx):
     """Not every accepted phrasing turns "Did you mean" into an answer: the matcher also weighs how plainly a
     question is on the subject. It must never answer a learned question with another topic."""
-    learned = [(build_matcher(with_phrasing(ctx.bank.topics, t, q)).match(q), t) for q, t in unsure_questions(ctx)]
+    learned = [(build_readers(with_phrasing(ctx.bank.topics, t, q)).match(q), t) for q, t in unsure_questions(ctx)]
     right = sum(m.band is Band.ANSWER and m.topic == t for m, t in learned)
     wrong = sum(m.band is Band.ANSWER and m.topic != t for m, t in learned)
     print(f"\nlearning from clicks: {right} of {len(learned)} unsure questions answered once accepted, {wrong} wrong")
@@ -59,7 +59,7 @@ def test_an_accepted_phrasing_never_makes_the_matcher_wrong_and_often_sure(ctx):
 def learnable_unsure_question(ctx) -> tuple[str, str]:
     """An unsure question that a matcher built with it as a phrasing answers (see the test above for how many)."""
     for question, topic in unsure_questions(ctx):
-        if build_matcher(with_phrasing(ctx.bank.topics, topic, question)).match(question).band is Band.ANSWER:
+        if build_readers(with_phrasing(ctx.bank.topics, topic, question)).match(question).band is Band.ANSWER:
             return question, topic
     raise AssertionError("no unsure question is answered once learned")
 
@@ -118,7 +118,7 @@ def test_did_you_mean_clicks_become_a_phrasing_the_next_matcher_answers(slack, f
     learned = load_bank(bank)  # the bank still validates
     assert learned.topics[topic].phrasings[-1] == listed_question
     assert list(learned.topics) == list(ctx.bank.topics)
-    relearned = build_matcher(learned.topics).match(question)  # what the next start builds
+    relearned = build_readers(learned.topics).match(question)  # what the next start builds
     assert (relearned.band, relearned.topic) == (Band.ANSWER, topic)
 
     # Accepted: not listed again, and accepting it again is refused clearly.

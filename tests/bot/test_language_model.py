@@ -16,15 +16,15 @@ import yaml
 from bot import metrics
 from bot.config import LlmSettings, Settings
 from bot.services.runtime.language_model import LanguageModel, read, wants_model
-from bot.tutor.matcher import Match, build_matcher
 from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, topic_lines
+from bot.tutor.reading import Match, build_readers
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
 from tests.cli_runs import run
 from tests.fake_openai import LABELLED, FakeOpenAI
 
 BANK = load_bank()
-MATCHER = build_matcher(BANK.topics)
+MATCHER = build_readers(BANK.topics)
 QUESTION = "why do models drift in prod"
 GENEROUS = 10.0  # far above the 2 s budget and far below the fake's 30 s hang: only a missing timeout fails it
 

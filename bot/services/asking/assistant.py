@@ -33,7 +33,7 @@ from bot.services.asking.questions import SORRY, Asked
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import slack_error
 from bot.tutor import quiz_rules
-from bot.tutor.matcher import Band
+from bot.tutor.reading import Band
 from bot.tutor.schedule_rules import to_local
 from storage.db import reading, transaction
 from storage.records import PostRecord

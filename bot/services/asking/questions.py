@@ -30,7 +30,7 @@ from bot.services.asking import suggestions
 from bot.services.runtime import language_model
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import slack_error
-from bot.tutor.matcher import Match
+from bot.tutor.reading import Match
 from storage.db import reading, transaction
 from storage.repos import asked, inbox
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.blocks.answer_blocks import DID_YOU_MEAN_BLOCK, INSTEAD_BLOCK, instead_blocks
 from bot.services.runtime.context import Context
-from bot.tutor.text import learnable
+from bot.tutor.phrasings import learnable
 from content.editing import Addition, add_phrasings
 from storage.db import reading, transaction
 from storage.records import SuggestedPair

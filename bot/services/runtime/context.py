@@ -16,8 +16,8 @@ from bot.services.runtime.language_model import LanguageModel
 from bot.services.runtime.recent import Recent
 from bot.services.slack.clients import SlackClients
 from bot.services.slack.courier import Courier
-from bot.tutor.matcher import Matcher, build_matcher
 from bot.tutor.model_vote import topic_lines
+from bot.tutor.reading import Readers, build_readers
 from content.loader import Bank, load_bank
 from storage.db import make_engine, make_sessionmaker
 from storage.records import PostRecord
@@ -34,7 +34,7 @@ def utc_now() -> datetime:
 @dataclass
 class Context:
     bank: Bank
-    matcher: Matcher
+    matcher: Readers  # the matcher and the learned reader, checking each other (bot/tutor/reading/readers.py)
     sessions: sessionmaker[Session]
     clock: Clock = utc_now
     background: Background = field(default_factory=Background.inline)
@@ -75,7 +75,7 @@ def build_context(
     bank = load_bank(content)
     return Context(
         bank,
-        build_matcher(bank.topics),
+        build_readers(bank.topics),
         make_sessionmaker(make_engine(database_url)),
         clock,
         background or Background.inline(),

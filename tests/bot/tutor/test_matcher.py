@@ -12,7 +12,7 @@ import pytest
 import yaml
 from rapidfuzz import fuzz
 
-from bot.tutor.matcher import Band, build_matcher
+from bot.tutor.reading import Band, build_matcher
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures
 from tests.bot.tutor.tuning import cross_validate

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from rapidfuzz import fuzz
 
-from bot.tutor.matcher import Band, build_matcher
+from bot.tutor.reading import Band, build_matcher
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import DATA, figures
 
@@ -170,7 +170,7 @@ def test_a_misspelling_the_bank_itself_shows_weighs_like_the_word_it_misspells()
 
 
 def test_each_misspelling_in_the_bank_gets_the_answer_of_its_word():
-    misspelt = {w: MATCHER._bank_typo(w, MATCHER._term(w)) for w in MATCHER._spellings}
+    misspelt = {w: MATCHER.spelling.bank_typo(w, MATCHER.words.term(w)) for w in MATCHER.spelling.spellings}
     pairs = [(w, fix[0]) for w, fix in misspelt.items() if fix is not None]
     assert len(pairs) >= 10  # the bank shows typos in many topics
     for typo, word in pairs:

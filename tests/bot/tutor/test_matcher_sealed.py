@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.tutor.matcher import build_matcher
+from bot.tutor.reading import build_matcher, build_readers
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
 
@@ -54,3 +54,34 @@ def test_fresh_set_figures_are_reported_and_do_not_regress():
     assert overall.top1 >= FRESH_TOP1_FLOOR
     assert overall.rejection >= FRESH_REJECTION_FLOOR
     assert overall.wrong <= FRESH_WRONG_CEILING
+
+
+# The readers that check each other (bot/tutor/reading/readers.py), on the same test sets: figures only, never a
+# question. Issue 19's targets on each set: top-1 >= 90%, confidently wrong <= 2%, the right topic answered or
+# offered >= 97%, off-subject rejected >= 90%. The floors are what the readers reached when first run here.
+READERS_TARGETS = {"top-1": 0.90, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.90}
+READERS_FLOORS = {
+    "sealed": {"top-1": 0.85, "wrong": 0.05, "rejection": 0.98},
+    "fresh even half": {"top-1": 0.86, "wrong": 0.025, "rejection": 0.96},
+}
+
+
+def test_readers_on_the_test_sets_are_reported_and_do_not_regress():
+    bank = load_bank()
+    matcher, readers = build_matcher(bank.topics), build_readers(bank.topics)
+    sets = {"sealed": load("sealed_questions.yaml"), "fresh even half": load("fresh_questions.yaml")[0::2]}
+    for name, entries in sets.items():
+        before, after = figures(matcher.match, entries), figures(readers.match, entries)
+        print(f"\n{name} matcher: {before.line()}, answered or offered {before.top1 + before.suggested:5.1%}")
+        print(f"{name} readers: {after.line()}, answered or offered {after.top1 + after.suggested:5.1%}")
+        met = (
+            after.top1 >= READERS_TARGETS["top-1"]
+            and after.wrong <= READERS_TARGETS["wrong"]
+            and after.top1 + after.suggested >= READERS_TARGETS["answered or offered"]
+            and after.rejection >= READERS_TARGETS["rejection"]
+        )
+        print(f"{name}: issue 19 targets {'met' if met else 'NOT MET'}")
+        floor = READERS_FLOORS[name]
+        assert after.top1 >= floor["top-1"]
+        assert after.wrong <= floor["wrong"]
+        assert after.rejection >= floor["rejection"]

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from bot.tutor.matcher import Band, Match
 from bot.tutor.model_vote import (
     MODEL_CONFIDENCE,
     AskWhen,
@@ -19,6 +18,7 @@ from bot.tutor.model_vote import (
     shorten,
     should_ask,
 )
+from bot.tutor.reading import Band, Match
 
 IDS = ("data", "drift", "latency")
 

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.tutor.matcher import Matcher, Params, TopicTexts, _texts, build_matcher
+from bot.tutor.reading import Matcher, Params, TopicTexts, build_matcher, topic_texts
 from tests.bot.tutor.evaluation import Figures, figures
 
 GRID: dict[str, Sequence[float]] = {
@@ -67,7 +67,7 @@ def _score(results: Sequence[object], entries: Sequence[dict]) -> Figures:
 def bank_folds(topics: object, k: int = 10, base: Params | None = None) -> list[_Asked]:
     """k matchers, each built without one fold of every topic's phrasings and asked those phrasings."""
     items = topics.values() if isinstance(topics, Mapping) else topics
-    texts: list[TopicTexts] = [_texts(t) for t in items]  # type: ignore[union-attr]
+    texts: list[TopicTexts] = [topic_texts(t) for t in items]  # type: ignore[union-attr]
     asked = []
     for fold in range(k):
         kept = [replace(t, phrasings=tuple(p for i, p in enumerate(t.phrasings) if i % k != fold)) for t in texts]
