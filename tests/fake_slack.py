@@ -51,6 +51,7 @@ METHOD_TIERS: dict[str, int] = {
     "chat.delete": 3,
     "conversations.info": 3,
     "conversations.history": 3,
+    "conversations.open": 3,
     "users.list": 2,
     "apps.connections.open": 1,
 }
@@ -429,6 +430,11 @@ class FakeSlack:
             if params.get("cursor") == "page2":
                 return {"ok": True, "members": members[half:], "response_metadata": {"next_cursor": ""}}
             return {"ok": True, "members": members[:half], "response_metadata": {"next_cursor": "page2"}}
+        if method == "conversations.open":  # a DM with one person: its channel id is stable, as in Slack
+            users = str(params.get("users", ""))
+            if not users or "," in users:
+                return {"ok": False, "error": "users_list_not_supplied" if not users else "not_implemented"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "conversations.info":
             channel = self.channels.get(params.get("channel", ""))
             return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}

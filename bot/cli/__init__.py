@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import logs
-from bot.cli import ask_commands, content_commands, db_commands, privacy_commands, quiz_commands, score_commands
+from bot.cli import (
+    ask_commands,
+    content_commands,
+    db_commands,
+    privacy_commands,
+    quiz_commands,
+    review_commands,
+    score_commands,
+)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -30,7 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lab2prod", description="A Slack tutor on how ML in research differs from ML in production."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for area in (ask_commands, content_commands, db_commands, quiz_commands, score_commands, privacy_commands):
+    for area in (
+        ask_commands,
+        content_commands,
+        db_commands,
+        quiz_commands,
+        review_commands,
+        score_commands,
+        privacy_commands,
+    ):
         area.add_commands(sub)
     _add_serve(sub)
     return parser

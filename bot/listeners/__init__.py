@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, payloads, quiz_actions
+from bot.listeners import actions, commands, events, payloads, quiz_actions, review_actions
 from bot.services.runtime.context import Context
 
 
 def register_listeners(app: App, ctx: Context) -> None:
     payloads.install(app, ctx)
     # Bolt tries listeners in the order they were registered: the busiest surface (quiz clicks) goes first.
-    for surface in (quiz_actions, actions, commands, events):
+    for surface in (quiz_actions, review_actions, actions, commands, events):
         surface.register(app)

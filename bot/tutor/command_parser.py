@@ -31,6 +31,8 @@ def parse_command(raw: str) -> Command:
         return _team(rest)
     if word == "schedule":
         return _schedule(rest)
+    if word == "review" and (not rest or rest[0].lower() in ("on", "off")):
+        return _review(rest)
     return Command("ask", text=text)
 
 
@@ -56,3 +58,15 @@ def _schedule(rest: list[str]) -> Command:
     if 1 <= len(rest) <= 2:
         return Command("schedule", tuple(rest))
     return Command("usage", error="Usage: `/tutor schedule HH:MM [Area/City]`, e.g. `/tutor schedule 09:30 UTC`")
+
+
+def _review(rest: list[str]) -> Command:
+    """`review` (status), `review on [HH:MM]`, `review off`; other words after `review` make a question."""
+    words = [w.lower() for w in rest]
+    if not words:
+        return Command("review", ("status",))
+    if words[0] == "on" and len(words) <= 2:
+        return Command("review", tuple(words))
+    if words == ["off"]:
+        return Command("review", ("off",))
+    return Command("usage", error="Usage: `/tutor review on [HH:MM]`, `/tutor review off` or `/tutor review`")

@@ -20,6 +20,9 @@ from storage.models import (
     ProcessedEvent,
     QuizChannel,
     QuizPost,
+    ReviewCard,
+    ReviewDay,
+    ReviewSetting,
     ScoreTotal,
     Team,
     TeamMember,
@@ -36,12 +39,22 @@ from storage.records import (
     VoteRecord,
     WorkspacePurge,
 )
-from storage.repos import totals
+from storage.repos import reviews, totals
 from storage.repos.answers import _record as answer_record  # the one row-to-record mapping of answers
 from storage.repos.totals import FACT_COLUMNS
 
 # The tables whose rows name a person (their user id and the workspace), in deletion order.
-PERSON_TABLES: tuple[Any, ...] = (Answer, ScoreTotal, HelpfulVote, AskedQuestion, UserName, TeamMember)
+PERSON_TABLES: tuple[Any, ...] = (
+    Answer,
+    ScoreTotal,
+    HelpfulVote,
+    AskedQuestion,
+    UserName,
+    TeamMember,
+    ReviewCard,
+    ReviewDay,
+    ReviewSetting,
+)
 # slack_sdk's installation store (created by migration 0003, not modelled here): rows per installed team.
 SLACK_TABLES = tuple(
     table(name, column("team_id"), column("installed_at")) for name in ("slack_installations", "slack_bots")
@@ -164,6 +177,7 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
         team=MembershipRecord(team[0], team[1], team[2]) if team else None,
         name=NameRecord(name.display_name, name.fetched_at) if name else None,
         totals=Facts(*(getattr(total, c) for c in FACT_COLUMNS)) if total else None,
+        reviews=reviews.review_data(session, workspace_id, user_id),
     )
 
 
@@ -180,7 +194,18 @@ def _workspace_rows(ws: str, uninstalled_at: datetime) -> Iterator[tuple[str, An
     their_posts = select(QuizPost.id).where(QuizPost.workspace_id == ws)
     # Answers to its quiz posts are its data too, and must go before the posts (no cascade on answers).
     yield "answers", Answer, [or_(Answer.workspace_id == ws, Answer.post_id.in_(their_posts))]
-    for model in (ScoreTotal, QuizPost, QuizChannel, HelpfulVote, AskedQuestion, ProcessedEvent, UserName):
+    for model in (
+        ScoreTotal,
+        QuizPost,
+        QuizChannel,
+        HelpfulVote,
+        AskedQuestion,
+        ProcessedEvent,
+        UserName,
+        ReviewCard,
+        ReviewDay,
+        ReviewSetting,
+    ):
         yield model.__tablename__, model, [model.workspace_id == ws]
     yield "team_members", TeamMember, [TeamMember.workspace_id == ws]
     yield "teams", Team, [Team.workspace_id == ws]

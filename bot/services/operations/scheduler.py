@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import metrics
 from bot.services.asking import questions
+from bot.services.learning import delivery
 from bot.services.quiz import posting, reveals
 from bot.services.runtime.context import Context
 
@@ -26,6 +27,7 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     posting.send_summaries,
     reveals.close_due,
     reveals.refresh_counts,
+    delivery.post_due,  # personal review DMs
     questions.retry_unhandled,
     questions.forget_old_events,
 )

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.services.operations.maintenance import Mismatch, verify_totals
+from bot.services.people.review_export import review_export
 from bot.services.runtime.context import Context
 from bot.tutor import scoring
 from storage.db import reading, transaction
@@ -139,6 +140,7 @@ def export_person(ctx: Context, workspace_id: str, user_id: str) -> dict[str, An
             {"event_id": e.event_id, "seen_at": iso(e.seen_at), "payload": _payload(e.payload)}
             for e in data.pending_events
         ],
+        "reviews": review_export(data.reviews),
     }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.blocks.review_blocks import home_section
 from bot.blocks.score_blocks import home_view
+from bot.services.learning import reviews
 from bot.services.runtime.context import Context
 from bot.services.scores import leaderboards
 from bot.tutor import scoring
@@ -44,6 +46,7 @@ def publish_home(ctx: Context, client: WebClient, workspace_id: str, user_id: st
     def publish() -> None:
         stats = personal_stats(ctx, workspace_id, user_id)
         titles = {tid: t.title for tid, t in ctx.bank.topics.items()}
-        client.views_publish(user_id=user_id, view=home_view(stats, titles))
+        extra = home_section(reviews.status(ctx, workspace_id, user_id))
+        client.views_publish(user_id=user_id, view=home_view(stats, titles, extra))
 
     ctx.background.submit(publish)
