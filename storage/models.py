@@ -236,7 +236,7 @@ class ReviewCard(Base):
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     lapses: Mapped[int] = mapped_column(Integer, default=0)  # times rated Again
     # post-reviews reads each person's oldest due cards: a range scan of this index, never the table.
-    __table_args__ = (Index("ix_review_cards_due", "workspace_id", "user_id", "due"),)
+    __table_args__ = (Index("ix_review_cards_due", "workspace_id", "user_id", "due", "question_id"),)
 
 
 class ReviewDay(Base):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from bot.services.slack.clients import NotInstalled, slack_error
 from bot.tutor import review_rules
 from bot.tutor.schedule_rules import parse_time
 from storage.db import reading, transaction
-from storage.records import ReviewCardRecord, ReviewSettingRecord
+from storage.records import ReviewSettingRecord
 from storage.repos import reviews
 
 log = logging.getLogger(__name__)
@@ -36,33 +36,33 @@ NOTHING_DUE, SENDING, SENT = "nothing_due", "sending", "sent"
 
 @dataclass(frozen=True)
 class Due:
-    """A person whose review is due now: their local day and the cards it holds (maybe none)."""
+    """A person whose review is due now: their local day and the question ids of its cards (maybe none)."""
 
     setting: ReviewSettingRecord
     day: date
-    cards: list[ReviewCardRecord]
+    question_ids: list[str]
 
 
 def pick_due(session: Session, now: datetime) -> list[Due]:
     """Everyone whose review time has come today and whose day is unclaimed, with up to 3 due cards each."""
     waiting = []
+    times: dict[str, time] = {}  # parsed once per distinct time, not per person
     for setting in reviews.enabled_settings(session):
         tz = review_rules.zone(setting.tz)
-        day = review_rules.review_day(now, parse_time(setting.review_time), tz)
+        at = times.get(setting.review_time) or times.setdefault(setting.review_time, parse_time(setting.review_time))
+        day = review_rules.review_day(now, at, tz)
         if day is not None:
             waiting.append((setting, day, tz))
     if not waiting:
         return []
     claimed = reviews.claimed_since(session, min(day for _, day, _ in waiting))
-    picked = []
-    for setting, day, tz in waiting:
-        if (setting.workspace_id, setting.user_id, day) in claimed:
-            continue
-        cards = reviews.due_cards(
-            session, setting.workspace_id, setting.user_id, review_rules.day_end(day, tz), review_rules.CARDS_PER_DAY
-        )
-        picked.append(Due(setting, day, cards))
-    return picked
+    unclaimed = [w for w in waiting if (w[0].workspace_id, w[0].user_id, w[1]) not in claimed]
+    picked = reviews.due_question_ids(
+        session,
+        ((s.workspace_id, s.user_id, review_rules.day_end(day, tz)) for s, day, tz in unclaimed),
+        review_rules.CARDS_PER_DAY,
+    )
+    return [Due(setting, day, ids) for (setting, day, _), ids in zip(unclaimed, picked, strict=True)]
 
 
 def post_due(ctx: Context) -> list[str]:
@@ -82,8 +82,7 @@ def post_due(ctx: Context) -> list[str]:
 
 def _one(ctx: Context, person: Due, now: datetime) -> str:
     setting = person.setting
-    known = [c for c in person.cards if c.question_id in ctx.bank.questions_by_id]  # retired questions never come
-    ids = [c.question_id for c in known]
+    ids = [q for q in person.question_ids if q in ctx.bank.questions_by_id]  # a retired question never comes
     with transaction(ctx.sessions) as session:
         day_id = reviews.claim_day(
             session, setting.workspace_id, setting.user_id, person.day, now, ids, SENDING if ids else NOTHING_DUE

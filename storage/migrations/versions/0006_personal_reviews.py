@@ -39,7 +39,8 @@ def upgrade() -> None:
         sa.Column("reviews", sa.Integer, nullable=False),
         sa.Column("lapses", sa.Integer, nullable=False),
     )
-    op.create_index("ix_review_cards_due", "review_cards", ["workspace_id", "user_id", "due"])
+    # post-reviews' per-person "oldest due first" reads this index alone (question_id included).
+    op.create_index("ix_review_cards_due", "review_cards", ["workspace_id", "user_id", "due", "question_id"])
     op.create_table(
         "review_days",
         sa.Column("id", sa.Integer, primary_key=True),
