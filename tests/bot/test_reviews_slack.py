@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -105,7 +106,7 @@ def test_right_answers_come_back_later_and_later(ctx, slack, fake_slack, clock):
         assert card(ctx, question_id).last_review == clock.now
         if len(arrivals) == 4:
             break
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     assert arrivals[0] == 1 and len(gaps) == 3, arrivals
     assert gaps == sorted(set(gaps)), gaps  # strictly longer each time
     assert card(ctx, question_id).reviews == 5
