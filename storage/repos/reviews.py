@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import DateTime, String, bindparam, column, delete, func, select, true, update, values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from storage.models import ReviewCard, ReviewDay, ReviewSetting
 from storage.records import ReviewCardRecord, ReviewData, ReviewDayRecord, ReviewSettingRecord
 from storage.repos import upsert_insert
 
+LATERAL_CHUNK = 1000
 CARD_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reviews", "lapses")
 
 
@@ -129,14 +130,40 @@ def save_card(session: Session, card: ReviewCardRecord) -> None:
 def due_question_ids(session: Session, wanted: Iterable[tuple[str, str, datetime]], limit: int = 3) -> list[list[str]]:
     """For each (workspace, person, before): the question ids of their cards due before then, oldest due first.
 
-    One indexed range scan per person, on one connection: post-reviews asks this for everyone due in a tick."""
+    One indexed range scan per person. SQLite runs them one by one on one connection (in-process calls are
+    cheap); PostgreSQL gets them a thousand people per statement (a LATERAL join), saving a round trip each."""
+    wanted = list(wanted)
     connection = session.connection()
-    return [
-        list(
-            connection.execute(_DUE, {"workspace_id": ws, "user_id": user, "before": before, "limit": limit}).scalars()
+    if connection.dialect.name != "postgresql":
+        return [
+            list(connection.execute(_DUE, {"workspace_id": w, "user_id": u, "before": b, "limit": limit}).scalars())
+            for w, u, b in wanted
+        ]
+    found: dict[tuple[str, str], list[str]] = {}
+    for start in range(0, len(wanted), LATERAL_CHUNK):
+        chunk = wanted[start : start + LATERAL_CHUNK]
+        people = values(column("ws", String), column("uid", String), column("before", DateTime), name="wanted").data(
+            chunk
         )
-        for ws, user, before in wanted
-    ]
+        cards = (
+            select(ReviewCard.question_id, ReviewCard.due)
+            .where(
+                ReviewCard.workspace_id == people.c.ws,
+                ReviewCard.user_id == people.c.uid,
+                ReviewCard.due < people.c.before,
+            )
+            .order_by(ReviewCard.due)
+            .limit(limit)
+            .lateral("cards")
+        )
+        rows = connection.execute(
+            select(people.c.ws, people.c.uid, cards.c.question_id)
+            .select_from(people.join(cards, true()))
+            .order_by(people.c.ws, people.c.uid, cards.c.due)
+        )
+        for ws, uid, question_id in rows:
+            found.setdefault((ws, uid), []).append(question_id)
+    return [found.get((w, u), []) for w, u, _ in wanted]
 
 
 def due_summary(

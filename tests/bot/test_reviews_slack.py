@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.services.learning import delivery
 from bot.services.people import privacy
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import ReviewCard, ReviewDay, ReviewSetting
 from storage.records import ReviewCardRecord
 from storage.repos import reviews
@@ -220,3 +220,20 @@ def test_app_home_shows_reviews_and_switches_them(ctx, slack, fake_slack, clock)
 def test_a_bad_review_time_gets_a_clear_message(slack):
     reply = slack.command("review on 25:00").json()
     assert "That time won't work" in reply["text"]
+
+
+def check_oldest_due_first(ctx) -> None:
+    base = datetime(2026, 3, 1)
+    with transaction(ctx.sessions) as session:
+        for user, offsets in (("A", [5, 1, 3, 2, 9]), ("B", [1]), ("C", [])):
+            for n, days in enumerate(offsets):
+                due = base + timedelta(days=days)
+                reviews.save_card(session, ReviewCardRecord("T1", user, f"q{n}", 2, None, 1.0, 5.0, due, base, 1, 0))
+    before = base + timedelta(days=6)
+    wanted = [("T1", "A", before), ("T1", "B", base), ("T1", "C", before), ("T2", "A", before)]
+    with reading(ctx.sessions) as session:
+        assert reviews.due_question_ids(session, wanted) == [["q1", "q3", "q2"], [], [], []]
+
+
+def test_due_cards_are_the_three_oldest_due_per_person(ctx):
+    check_oldest_due_first(ctx)

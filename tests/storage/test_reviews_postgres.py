@@ -17,7 +17,7 @@ from bot.services.runtime.context import build_context
 from bot.services.slack.clients import SlackClients
 from storage.db import upgrade
 from storage.models import ReviewDay
-from tests.bot.test_reviews_slack import seed_due_people
+from tests.bot.test_reviews_slack import check_oldest_due_first, seed_due_people
 from tests.cli_runs import run_at_once
 from tests.postgres_server import PostgresServer
 
@@ -68,3 +68,7 @@ def test_two_replicas_in_threads_under_one_clock(db_url, ctx, fake_slack, clock)
         assert s.scalar(select(func.count()).select_from(ReviewDay)) == 30
     for replica in replicas:
         assert delivery.post_due(replica) == []
+
+
+def test_due_cards_are_the_three_oldest_due_per_person(db_url, ctx):
+    check_oldest_due_first(ctx)  # PostgreSQL reads them a thousand people per statement
