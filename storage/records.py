@@ -206,12 +206,16 @@ class PersonData:
     totals: Facts | None
     suggestions: tuple[SuggestionRecord, ...] = ()
     insights_weekly: dict[str, Any] | None = None  # the weekly insights DM they asked for: scope and since when
+    reviews: ReviewData | None = None
 
     @property
     def empty(self) -> bool:
         held = (self.answers, self.votes, self.questions, self.pending_events, self.team, self.name, self.totals)
         held += (self.insights_weekly,)
-        return not any(held) and not self.suggestions
+        review = self.reviews
+        return (
+            not any(held) and not self.suggestions and not (review and (review.setting or review.cards or review.days))
+        )
 
 
 @dataclass(frozen=True)
@@ -221,3 +225,51 @@ class WorkspacePurge:
     workspace_id: str
     uninstalled_at: datetime
     removed: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReviewSettingRecord:
+    workspace_id: str
+    user_id: str
+    enabled: bool
+    review_time: str  # HH:MM on the person's wall clock
+    tz: str | None  # None: not known yet (UTC is used)
+    changed_at: datetime
+    stopped_reason: str | None
+
+
+@dataclass(frozen=True)
+class ReviewCardRecord:
+    workspace_id: str
+    user_id: str
+    question_id: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reviews: int
+    lapses: int
+
+
+@dataclass(frozen=True)
+class ReviewDayRecord:
+    id: int
+    workspace_id: str
+    user_id: str
+    local_date: date
+    claimed_at: datetime
+    question_ids: tuple[str, ...]
+    outcome: str
+    channel_id: str | None
+    message_ts: str | None
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """A person's review state, for `export person`."""
+
+    setting: ReviewSettingRecord | None
+    cards: tuple[ReviewCardRecord, ...]
+    days: tuple[ReviewDayRecord, ...]

@@ -57,6 +57,7 @@ METHOD_TIERS: dict[str, int] = {
     "chat.delete": 3,
     "conversations.info": 3,
     "conversations.history": 3,
+    "conversations.open": 3,
     "users.list": 2,
     "apps.connections.open": 1,
 }
@@ -445,9 +446,11 @@ class FakeSlack:
             return self._upload_url(params)
         if method == "files.completeUploadExternal":
             return self._complete_upload(params)
-        if method == "conversations.open":
+        if method == "conversations.open":  # a DM with one person: its channel id is stable, as in Slack
             users = str(params.get("users", ""))
-            return {"ok": True, "channel": {"id": "D" + users.split(",")[0]}}
+            if not users or "," in users:
+                return {"ok": False, "error": "users_list_not_supplied" if not users else "not_implemented"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "conversations.info":
             channel = self.channels.get(params.get("channel", ""))
             return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}

@@ -11,6 +11,7 @@ from content.models import Question
 
 LETTERS = "ABCDEF"
 DAILY, PRACTICE = "quiz", "practice"  # action id prefixes: a daily post, or a private practice question
+TITLES = {DAILY: "Daily quiz", PRACTICE: "Practice"}  # any other prefix (a personal review) is a "Review"
 
 
 def _options_text(question: Question) -> str:
@@ -21,7 +22,7 @@ def question_blocks(question: Question, topic_title: str, *, prefix: str, ref: s
     """`ref` is what a click must carry back: the post id (daily) or the question id (practice)."""
     kind_hint = {"single": "Pick one.", "multi": "Select all that apply, then Submit.", "true_false": "True or false?"}
     blocks: list[Block] = [
-        header(f"{'Daily quiz' if prefix == DAILY else 'Practice'}: {topic_title}"),
+        header(f"{TITLES.get(prefix, 'Review')}: {topic_title}"),
         section(entities(question.prompt)),
     ]
     if question.kind == "true_false":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -86,7 +86,8 @@ def stats_fields(stats: Stats) -> Block:
     }
 
 
-def home_view(stats: Stats, topic_titles: Mapping[str, str]) -> dict[str, Any]:
+def home_view(stats: Stats, topic_titles: Mapping[str, str], extra: Sequence[Block] = ()) -> dict[str, Any]:
+    """`extra`: sections other features add below the buttons (personal reviews)."""
     blocks: list[Block] = [
         header("Your lab2prod"),
         stats_fields(stats),
@@ -94,6 +95,7 @@ def home_view(stats: Stats, topic_titles: Mapping[str, str]) -> dict[str, Any]:
             button("Practice question", HOME_PRACTICE, "practice", style="primary"),
             button("Leaderboard", HOME_LEADERBOARD, "week"),
         ),
+        *extra,
         divider(),
         section("*Mastery by topic* (share right of your latest answers per topic)"),
     ]

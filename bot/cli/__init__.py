@@ -16,6 +16,7 @@ from bot.cli import (
     insight_commands,
     privacy_commands,
     quiz_commands,
+    review_commands,
     score_commands,
 )
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         score_commands,
         privacy_commands,
         insight_commands,
+        review_commands,
     ):
         area.add_commands(sub)
     _add_serve(sub)

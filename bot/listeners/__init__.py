@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, assistant, commands, events, payloads, quiz_actions
+from bot.listeners import actions, assistant, commands, events, payloads, quiz_actions, review_actions
 from bot.services.runtime.context import Context
 
 
@@ -15,5 +15,5 @@ def register_listeners(app: App, ctx: Context) -> None:
     # a message in a split-view thread is answered there and goes no further (see listeners/assistant.py).
     assistant.register(app)
     # Bolt tries listeners in the order they were registered: the busiest surface (quiz clicks) goes first.
-    for surface in (quiz_actions, actions, commands, events):
+    for surface in (quiz_actions, review_actions, actions, commands, events):
         surface.register(app)

@@ -10,16 +10,18 @@ from slack_sdk import WebClient
 
 from bot.blocks.answer_blocks import help_blocks, topics_blocks
 from bot.blocks.kit import escape
+from bot.blocks.review_blocks import status_blocks, status_text
 from bot.blocks.score_blocks import stats_fields
 from bot.listeners.payloads import field, services
 from bot.services.asking import questions
 from bot.services.asking.questions import Asked
-from bot.services.learning import insights
+from bot.services.learning import insights, reviews
 from bot.services.quiz import channels, practice
 from bot.services.quiz.channels import ScheduleRequest
 from bot.services.runtime.context import Context
 from bot.services.scores import leaderboards, stats, teams
 from bot.tutor.command_parser import Command, parse_command
+from bot.tutor.schedule_rules import ScheduleError
 from bot.tutor.team_names import TeamNameError
 
 COMMAND = "/tutor"
@@ -78,6 +80,22 @@ def _schedule(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, cli
         field(command, "response_url"),
     )
     channels.schedule_from_slack(ctx, client, request)
+
+
+def _review(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: WebClient) -> None:
+    workspace, user = field(command, "team_id"), field(command, "user_id")
+    if cmd.args[0] == "status":
+        mine = reviews.status(ctx, workspace, user)
+        _ephemeral(ack, status_text(mine), status_blocks(mine))
+        return
+    try:
+        mine = reviews.switch(ctx, workspace, user, cmd.args[0] == "on", cmd.args[1] if len(cmd.args) > 1 else None)
+    except ScheduleError as exc:
+        _ephemeral(ack, f"That time won't work: {exc}.", help_blocks(f":warning: {exc}."))
+        return
+    _ephemeral(ack, status_text(mine), status_blocks(mine))
+    if mine.enabled:  # the time zone comes from users.info, after the ack
+        reviews.confirm_on(ctx, client, workspace, user, field(command, "response_url") or None)
 
 
 def _leaderboard(ctx: Context, cmd: Command, command: dict[str, Any], ack: Ack, client: WebClient) -> None:
@@ -150,4 +168,5 @@ HANDLERS: dict[str, Handler] = {
     "team": _team,
     "insights": _insights,
     "insights_weekly": _insights_weekly,
+    "review": _review,
 }

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from bot.listeners.payloads import field, services, text
 from bot.services.asking import questions
 from bot.services.asking.questions import Asked
+from bot.services.learning import home
 from bot.services.operations import workspace_lifecycle
-from bot.services.scores import stats
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -65,7 +65,7 @@ def mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext, c
 def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     if event.get("tab") not in (None, "home"):
         return
-    stats.publish_home(services(context), client, field(body, "team_id"), field(event, "user"))
+    home.publish_home(services(context), client, field(body, "team_id"), field(event, "user"))
 
 
 def uninstalled(body: dict[str, Any], context: BoltContext) -> None:

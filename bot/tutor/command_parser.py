@@ -33,6 +33,8 @@ def parse_command(raw: str) -> Command:
         return _schedule(rest)
     if word == "insights":
         return _insights(rest)
+    if word == "review" and (not rest or rest[0].lower() in ("on", "off")):
+        return _review(rest)
     return Command("ask", text=text)
 
 
@@ -81,3 +83,15 @@ def _insights(rest: list[str]) -> Command:
     if head in ([], ["week"], ["month"]):
         return Command("insights", (head[0] if head else "week", team))
     return Command("usage", error=INSIGHTS_USAGE)
+
+
+def _review(rest: list[str]) -> Command:
+    """`review` (status), `review on [HH:MM]`, `review off`; other words after `review` make a question."""
+    words = [w.lower() for w in rest]
+    if not words:
+        return Command("review", ("status",))
+    if words[0] == "on" and len(words) <= 2:
+        return Command("review", tuple(words))
+    if words == ["off"]:
+        return Command("review", ("off",))
+    return Command("usage", error="Usage: `/tutor review on [HH:MM]`, `/tutor review off` or `/tutor review`")

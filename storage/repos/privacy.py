@@ -22,6 +22,9 @@ from storage.models import (
     ProcessedEvent,
     QuizChannel,
     QuizPost,
+    ReviewCard,
+    ReviewDay,
+    ReviewSetting,
     ScoreTotal,
     Team,
     TeamMember,
@@ -39,7 +42,7 @@ from storage.records import (
     VoteRecord,
     WorkspacePurge,
 )
-from storage.repos import suggestions, totals
+from storage.repos import reviews, suggestions, totals
 from storage.repos.answers import _record as answer_record  # the one row-to-record mapping of answers
 from storage.repos.totals import FACT_COLUMNS
 
@@ -54,6 +57,9 @@ PERSON_TABLES: tuple[Any, ...] = (
     InsightSubscription,  # the weekly insights DM they asked for
     InsightPost,  # the weekly insights DMs sent to them (channel posts carry no user id)
     TopicSuggestion,
+    ReviewCard,
+    ReviewDay,
+    ReviewSetting,
 )
 # slack_sdk's installation store (created by migration 0003, not modelled here): rows per installed team.
 SLACK_TABLES = tuple(
@@ -184,6 +190,7 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
             if subscription
             else None
         ),
+        reviews=reviews.review_data(session, workspace_id, user_id),
     )
 
 
@@ -209,6 +216,9 @@ def _workspace_rows(ws: str, uninstalled_at: datetime) -> Iterator[tuple[str, An
         TopicSuggestion,
         ProcessedEvent,
         UserName,
+        ReviewCard,
+        ReviewDay,
+        ReviewSetting,
     ):
         yield model.__tablename__, model, [model.workspace_id == ws]
     for model in (InsightSubscription, InsightPost):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bench import answers, leaderboard, matcher
+from bench import answers, leaderboard, matcher, reviews
 from tests.cli_runs import ROOT
 
 
@@ -28,7 +28,12 @@ def test_leaderboard_benchmark_runs():
     assert set(result) >= {"count_ms", "people week", "teams all", "app home"}
 
 
-@pytest.mark.parametrize("name", ["matcher", "answers", "leaderboard"])
+def test_reviews_benchmark_runs():
+    result = reviews.main(["--people", "30", "--answers", "600", "--repeat", "1", "--writes", "4"])
+    assert result["people"] == 30 and result["pick_due"] > 0 and result["write card"] > 0
+
+
+@pytest.mark.parametrize("name", ["matcher", "answers", "leaderboard", "reviews"])
 def test_each_benchmark_runs_as_the_readme_says(name):
     """`python -m bench.NAME` must reach main (bench.leaderboard once had no __main__ guard and did nothing)."""
     done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--help"], capture_output=True, text=True, cwd=ROOT)

@@ -15,6 +15,7 @@ from sqlalchemy import column, insert, literal_column, select, table, update
 
 from bot.services.asking import questions, suggestions
 from bot.services.asking.questions import Asked
+from bot.services.learning import delivery, reviews
 from bot.services.people import privacy
 from bot.services.quiz import channels, posting, practice, reveals
 from bot.services.quiz.answering import Click, answer_daily
@@ -127,6 +128,9 @@ def play(ctx, client, fake_slack, clock) -> World:
     for ws, user in (("T1", "U2"), ("T1", "U1"), ("T2", "U2")):
         question = ctx.bank.questions[len(user) + len(ws)]
         practice.answer_practice(ctx, ws, user, question.id, frozenset({0}), message_ts=f"1700000000.{ws}{user}")
+    for ws in ("T1", "T2"):  # U2 takes personal reviews in both workspaces: one review day each
+        reviews.switch(ctx, ws, "U2", True, "00:00")
+    assert len(delivery.post_due(ctx)) == 2
     topics = list(ctx.bank.topics)
     for n, (ws, user, text) in enumerate(
         [
@@ -209,6 +213,9 @@ def check_forget(ctx, clock, world: World) -> None:
         "insight_subscriptions": 0,  # covered in test_insights_slack.py
         "insight_posts": 0,
         "processed_events": 1,
+        "review_cards": 5,  # every answered question became a review card
+        "review_days": 1,
+        "review_settings": 1,
     }
     assert done.elsewhere == ["T2"] and done.mismatches == []
     after = snapshot(ctx.sessions)

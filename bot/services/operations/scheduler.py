@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import metrics
 from bot.services.asking import questions, recovery
-from bot.services.learning import weekly
+from bot.services.learning import delivery, weekly
 from bot.services.quiz import posting, reveals
 from bot.services.runtime.context import Context
 
@@ -28,6 +28,7 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     weekly.send_weekly,
     reveals.close_due,
     reveals.refresh_counts,
+    delivery.post_due,  # personal review DMs
     recovery.retry_unhandled,
     questions.forget_old_events,
 )

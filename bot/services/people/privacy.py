@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.services.people.review_export import review_export
 from bot.services.runtime.context import Context
 from bot.services.scores.totals import Mismatch, verify_totals
 from bot.tutor import scoring
@@ -152,6 +153,7 @@ def export_person(ctx: Context, workspace_id: str, user_id: str) -> dict[str, An
             {"event_id": e.event_id, "seen_at": iso(e.seen_at), "payload": _payload(e.payload)}
             for e in data.pending_events
         ],
+        "reviews": review_export(data.reviews),
     }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.blocks.kit import Block, section
 from bot.blocks.quiz_blocks import feedback_blocks, verdict
-from bot.services.quiz import reveals
+from bot.services.quiz import cards, reveals
 from bot.services.quiz.posting import topic_title
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import slack_error
@@ -140,6 +140,7 @@ def _store(session: Session, answer: AnswerRecord, now: datetime) -> tuple[bool,
     """(stored?, the choice of the person's answer to this post: this one, an earlier one, or None if the post
     had closed before they answered)."""
     if answers.add_open_answer(session, answer, now):
+        cards.record(session, answer)  # its review card, in the same transaction
         return True, answer.choice
     return False, answers.first_choice(session, answer.post_id or 0, answer.user_id)
 

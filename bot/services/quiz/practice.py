@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Block
 from bot.blocks.quiz_blocks import PRACTICE, feedback_blocks, question_blocks, verdict
+from bot.services.quiz import cards
 from bot.services.quiz.answering import Outcome, graded
 from bot.services.quiz.posting import topic_title
 from bot.services.runtime.context import Context
 from bot.tutor import quiz_rules
 from content.models import Question
 from storage.db import reading
+from storage.records import AnswerRecord
 from storage.repos import answers, posts
 
 UNREADABLE = "I couldn't read that answer; try `/tutor quiz` again."
@@ -59,9 +62,17 @@ def answer_practice(
     if problem:
         return Outcome(problem)
     result, answer = graded(question, chosen, workspace_id, user_id, ctx.clock(), practice=True, message_ts=message_ts)
-    ctx.writes.run(lambda session: answers.add_answer(session, answer))
+    ctx.writes.run(lambda session: store(session, answer))
     title = topic_title(ctx, question)
     return Outcome(verdict(result), lambda: feedback_blocks(question, chosen, result, title), True)
+
+
+def store(session: Session, answer: AnswerRecord) -> bool:
+    """Keep a practice (or review) answer and, if it is new, move its review card in the same transaction."""
+    stored = answers.add_answer(session, answer)
+    if stored:
+        cards.record(session, answer)
+    return stored
 
 
 def send_practice_to_dm(ctx: Context, client: WebClient, workspace_id: str, user_id: str) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
-
-from bot.blocks.score_blocks import home_view
 from bot.services.runtime.context import Context
 from bot.services.scores import leaderboards
 from bot.tutor import scoring
@@ -36,14 +33,3 @@ def personal_stats(ctx: Context, workspace_id: str, user_id: str) -> Stats:
         team_rank=team_rank,
         mastery={topic: (sum(results), len(results)) for topic, results in recent.items()},
     )
-
-
-def publish_home(ctx: Context, client: WebClient, workspace_id: str, user_id: str) -> None:
-    """App Home opened: built and published after the ack (views.publish is a Slack call)."""
-
-    def publish() -> None:
-        stats = personal_stats(ctx, workspace_id, user_id)
-        titles = {tid: t.title for tid, t in ctx.bank.topics.items()}
-        client.views_publish(user_id=user_id, view=home_view(stats, titles))
-
-    ctx.background.submit(publish)

@@ -1,0 +1,104 @@
+"""Personal reviews for a person: switching them on and off (with their time zone from Slack), their status,
+and answering a review card.
+
+Switching is one short write on the ack path; the time zone comes from users.info afterwards, on the
+background pool. A review answer is stored as a practice answer (mastery, never the leaderboard), which moves
+its card in the same transaction (services/quiz/cards.py)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.review_blocks import status_text
+from bot.services.quiz import practice
+from bot.services.quiz.answering import Outcome
+from bot.services.runtime.context import Context
+from bot.services.slack.clients import slack_error
+from bot.tutor import review_rules
+from bot.tutor.review_rules import ReviewStatus
+from bot.tutor.schedule_rules import parse_time
+from storage.db import reading, transaction
+from storage.repos import reviews
+
+log = logging.getLogger(__name__)
+
+
+def status(ctx: Context, workspace_id: str, user_id: str) -> ReviewStatus:
+    now = ctx.clock()
+    with reading(ctx.sessions) as session:
+        setting = reviews.get_setting(session, workspace_id, user_id)
+        tz = review_rules.zone(setting.tz if setting else None)
+        day = review_rules.today(now, tz)
+        due, first_due, total = reviews.due_summary(session, workspace_id, user_id, review_rules.day_end(day, tz))
+        sent_today = (workspace_id, user_id, day) in reviews.claimed_since(session, day)
+    if setting is None:
+        return ReviewStatus(False, review_rules.DEFAULT_TIME, None, due, None, total)
+    at = parse_time(setting.review_time)
+    next_date = review_rules.next_review(now, at, tz, first_due, sent_today)
+    return ReviewStatus(setting.enabled, setting.review_time, setting.tz, due, next_date, total, setting.stopped_reason)
+
+
+def switch(ctx: Context, workspace_id: str, user_id: str, on: bool, review_time: str | None = None) -> ReviewStatus:
+    """Switch reviews on (at `review_time`, else the time set before, else 09:00) or off.
+
+    Raises ScheduleError for a time that is not HH:MM."""
+    if review_time is not None:
+        review_time = parse_time(review_time).strftime("%H:%M")
+    with transaction(ctx.sessions) as session:
+        reviews.save_setting(session, workspace_id, user_id, on, review_time, ctx.clock())
+    return status(ctx, workspace_id, user_id)
+
+
+def learn_time_zone(ctx: Context, client: WebClient, workspace_id: str, user_id: str) -> str | None:
+    """The person's time zone from users.info, stored with their setting; None if Slack would not say."""
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as exc:
+        log.warning("no time zone for a review: users.info said %s", slack_error(exc))
+        return None
+    tz = user.get("tz") if isinstance(user, dict) else None
+    if not isinstance(tz, str) or review_rules.zone(tz).key != tz:
+        return None  # unknown: UTC is used meanwhile
+    with transaction(ctx.sessions) as session:
+        reviews.set_tz(session, workspace_id, user_id, tz)
+    return tz
+
+
+def confirm_on(ctx: Context, client: WebClient, workspace_id: str, user_id: str, response_url: str | None) -> None:
+    """After `/tutor review on`: learn the time zone, then say when the first review comes."""
+
+    def run() -> None:
+        learn_time_zone(ctx, client, workspace_id, user_id)
+        if response_url:
+            text = status_text(status(ctx, workspace_id, user_id))
+            ctx.slack.respond(response_url, {"response_type": "ephemeral", "replace_original": False, "text": text})
+
+    ctx.background.submit(run)
+
+
+@dataclass(frozen=True)
+class ReviewClick:
+    workspace_id: str
+    user_id: str
+    question_id: str | None  # None: the button's value could not be read
+    chosen: frozenset[int]
+    message_ts: str | None
+    response_url: str
+
+
+def answer_review_click(ctx: Context, click: ReviewClick) -> None:
+    """Store the answer (and move its card); the feedback follows at once, below the review DM."""
+    if click.question_id is None:
+        outcome = Outcome("I couldn't read that answer; please click again.")
+    else:
+        outcome = practice.answer_practice(
+            ctx, click.workspace_id, click.user_id, click.question_id, click.chosen, click.message_ts
+        )
+    message = {"text": outcome.text, "replace_original": False, "response_type": "ephemeral"}
+    if outcome.recorded:
+        message["blocks"] = outcome.blocks
+    ctx.background.submit(ctx.slack.respond, click.response_url, message)
