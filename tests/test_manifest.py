@@ -9,7 +9,7 @@ import yaml
 from bot.blocks.assistant_blocks import MAX_PROMPTS
 from bot.listeners import assistant, events
 from bot.services.slack.installations import BOT_SCOPES
-from bot.tutor.matcher import Band, build_matcher
+from bot.tutor.reading import Band, build_readers
 from content.loader import load_bank
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
@@ -33,7 +33,7 @@ def test_manifest_enables_the_split_view_with_prompts_the_tutor_answers():
     prompts = view["suggested_prompts"]
     assert 1 <= len(prompts) <= MAX_PROMPTS
     bank = load_bank()
-    matcher = build_matcher(bank.topics)
+    matcher = build_readers(bank.topics)
     for prompt in prompts:
         assert set(prompt) == {"title", "message"} and prompt["title"].strip()
         match = matcher.match(prompt["message"])

@@ -9,14 +9,12 @@ from typing import Any
 
 from bot import logs
 from bot.cli import (
-    ask_commands,
     content_commands,
     db_commands,
-    eval_commands,
-    insight_commands,
+    learning_commands,
     privacy_commands,
     quiz_commands,
-    review_commands,
+    reading_commands,
     score_commands,
 )
 
@@ -41,15 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for area in (
-        ask_commands,
-        eval_commands,
+        reading_commands,
         content_commands,
         db_commands,
         quiz_commands,
         score_commands,
         privacy_commands,
-        insight_commands,
-        review_commands,
+        learning_commands,
     ):
         area.add_commands(sub)
     _add_serve(sub)

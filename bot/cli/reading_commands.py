@@ -1,4 +1,5 @@
-"""`lab2prod eval`: how well the configured readers understand a labelled set of questions."""
+"""Reading questions in a terminal: `lab2prod ask`, `lab2prod topics`, and `lab2prod eval`, which measures the
+configured readers (the language model too, when one is set) on any labelled set."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 import yaml
 
-from bot.cli.runtime import bank_or_exit
+from bot.cli.runtime import bank_or_exit, language_model_or_exit
+from bot.cli.text_output import render_match
+from bot.services.runtime.language_model import read
 from bot.tutor.reading import build_readers
 from bot.tutor.reading.figures import figures
 
@@ -18,6 +21,41 @@ _NULLS = {"", "null", "none", "~"}
 
 
 def add_commands(sub: Any) -> None:
+    ask = sub.add_parser("ask", help="answer a question in the terminal")
+    ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(func=ask_command)
+    sub.add_parser("topics", help="list the topics the tutor can explain").set_defaults(func=topics_command)
+    _add_eval(sub)
+
+
+def ask_command(args: argparse.Namespace) -> int:
+    bank = bank_or_exit()
+    matcher = build_readers(bank.topics)
+    model = language_model_or_exit(bank)
+    questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    for question in questions:  # a blank line still gets its line of output, so answers line up with input
+        match, reader = read(matcher, model, question)
+        if args.json:
+            # With a language model configured, "reader" says which reader's verdict this is (local or model).
+            out = match.as_json() | ({"reader": reader} if model is not None else {})
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            sys.stdout.write(render_match(bank, match) + "\n\n")
+    return 0
+
+
+def topics_command(args: argparse.Namespace) -> int:
+    for topic in bank_or_exit().topics.values():
+        sys.stdout.write(f"{topic.id:18} {topic.title}\n")
+    return 0
+
+
+_NULLS = {"", "null", "none", "~"}
+
+
+def _add_eval(sub: Any) -> None:
     ev = sub.add_parser("eval", help="measure the readers on a labelled set of questions")
     ev.add_argument(
         "--set",
@@ -81,11 +119,13 @@ def eval_command(args: argparse.Namespace) -> int:
     unknown = sorted({str(e["topic"]) for e in entries if e["topic"] is not None and e["topic"] not in bank.topics})
     if unknown:
         raise SystemExit(f"{path}: topics not in the bank: {', '.join(unknown)} (see `lab2prod topics`)")
-    result = figures(build_readers(bank.topics).match, entries)
+    readers, model = build_readers(bank.topics), language_model_or_exit(bank)
+    result = figures(lambda question: read(readers, model, question)[0], entries)
     if args.json:
         sys.stdout.write(json.dumps({"set": str(path), **result.as_json()}) + "\n")
         return 0
     lines = [f"{path}: {result.on} on-subject, {result.off} off-subject questions"]
+    lines.append("  readers: the matcher and the learned reader" + (", and the language model" if model else ""))
     if result.on:
         lines += [
             f"  top-1                 {result.top1:6.1%}",

@@ -1,4 +1,5 @@
-"""`lab2prod insights`: a channel's (or a team's) insights in the terminal, and the chart as a PNG file."""
+"""Learning that sticks, from a shell: `post-reviews` (safe from cron, like `post-quiz`) and `insights`, a
+channel's or a team's figures in the terminal with the chart as a PNG file."""
 
 from __future__ import annotations
 
@@ -6,10 +7,32 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.cli.runtime import context, fail, workspace
+from bot.cli.runtime import context, fail, slack_or_exit, workspace
+from bot.services.learning import delivery
 
 
 def add_commands(sub: Any) -> None:
+    _add_reviews(sub)
+    _add_insights(sub)
+
+
+def _add_reviews(sub: Any) -> None:
+    post = sub.add_parser("post-reviews", help="send the personal review DMs that are due (safe from cron)")
+    post.set_defaults(func=post_reviews)
+
+
+def post_reviews(args: argparse.Namespace) -> int:
+    ctx = context()
+    slack_or_exit(ctx)
+    report = delivery.post_due(ctx)
+    for line in report:
+        print(line)
+    sent = sum(line.endswith("card(s)") for line in report)
+    print(f"{sent} review DM(s) sent; {len(report) - sent} other person-day(s) settled")
+    return 0
+
+
+def _add_insights(sub: Any) -> None:
     parser = sub.add_parser("insights", help="a channel's or a team's insights; --png writes the chart")
     parser.add_argument("--channel", required=True, help="the quiz channel, e.g. C0123ABCD")
     parser.add_argument("--team", help="a team's figures instead of the channel's people")
