@@ -155,6 +155,20 @@ def test_weekly_dm_on_off_and_export_forget(ctx, slack, fake_slack, monday):
     assert export_person(ctx, "T1", "U7") is None
 
 
+@pytest.mark.parametrize("where", ["conversations.open", "chat.postMessage"])
+def test_a_weekly_dm_that_cannot_be_delivered_switches_the_person_off(ctx, slack, fake_slack, monday, where):
+    """Consent and no retry storm: a person Slack cannot reach is unsubscribed at once, as for reviews."""
+    seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3)
+    assert "Every Monday" in slack.command("insights weekly on").json()["text"]
+    fake_slack.fault(where, "error", times=None, error="cannot_dm_bot")
+    monday.now = NOW + timedelta(hours=1)
+    assert weekly.send_weekly(ctx) == 0
+    assert export_person(ctx, "T1", "U1")["insights_weekly"] is None
+    monday.now += timedelta(days=7)
+    calls = len(fake_slack.of(where))
+    assert weekly.send_weekly(ctx) == 0 and len(fake_slack.of(where)) == calls  # never tried again
+
+
 def test_cli_prints_the_figures_and_writes_the_chart(ctx, db_url, tmp_path):
     seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3, base=utc_now())  # the command reads the real clock
     out = tmp_path / "chart.png"

@@ -26,13 +26,14 @@ from bot.services.quiz.answering import Click, answer_daily
 from bot.services.runtime.context import utc_now
 from bot.services.scores import totals
 from bot.services.slack.clients import SlackClients
+from bot.services.slack.tracked import RESOLVE_AFTER
 from storage.models import Answer, HelpfulVote, QuizPost
 from storage.repos import posts
 from tests.cli_runs import ROOT
 from tests.fake_slack import RateTiers
 from tests.slack_requests import SIGNING_SECRET, SlackSender, answer_click, click, find_element
 
-RESOLVE = posting.RESOLVE_AFTER + timedelta(seconds=1)
+RESOLVE = RESOLVE_AFTER + timedelta(seconds=1)
 
 
 def quizzes(fake_slack, channel: str = "C1") -> list[dict]:

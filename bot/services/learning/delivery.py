@@ -23,6 +23,7 @@ from bot.blocks.review_blocks import review_dm_blocks
 from bot.services.quiz.posting import topic_title
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
+from bot.services.slack.tracked import UNDELIVERABLE_DM
 from bot.tutor import review_rules
 from bot.tutor.schedule_rules import parse_time
 from storage.db import reading, transaction
@@ -30,7 +31,6 @@ from storage.records import ReviewSettingRecord
 from storage.repos import reviews
 
 log = logging.getLogger(__name__)
-UNDELIVERABLE = frozenset({"cannot_dm_bot", "user_not_found", "account_inactive", "user_disabled"})
 NOTHING_DUE, SENDING, SENT = "nothing_due", "sending", "sent"
 
 
@@ -125,7 +125,7 @@ def _send(ctx: Context, setting: ReviewSettingRecord, day_id: int, ids: list[str
 def _refused(
     ctx: Context, setting: ReviewSettingRecord, day_id: int, error: str, channel: str | None, status: int, now: datetime
 ) -> str:
-    if error in UNDELIVERABLE:
+    if error in UNDELIVERABLE_DM:
         log.warning("review DM undeliverable (%s): reviews switched off for the person", error)
         with transaction(ctx.sessions) as session:
             reviews.switch_off(session, setting.workspace_id, setting.user_id, error, now)

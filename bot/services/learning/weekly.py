@@ -17,9 +17,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.insight_blocks import insight_blocks, insight_summary
 from bot.services.learning.insights import Target, UnknownTeam, build_report, chart_png
-from bot.services.quiz.posting import PERMANENT_ERRORS, RESOLVE_AFTER, Sent, _find, _send
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
+from bot.services.slack.tracked import (
+    PERMANENT_ERRORS,
+    RESOLVE_AFTER,
+    UNDELIVERABLE_DM,
+    Sent,
+    find_tracked,
+    send_tracked,
+)
 from bot.tutor.schedule_rules import to_local, to_utc, week_start
 from storage.db import reading, transaction
 from storage.insight_records import InsightPostRecord
@@ -28,7 +35,6 @@ from storage.repos import insights as repo
 log = logging.getLogger(__name__)
 INSIGHTS_EVENT = "lab2prod_weekly_insights"
 DM_FROM = time(9, 0)  # DMs go out from Monday 09:00 in the scope channel's time zone (UTC when it has none)
-UNDELIVERABLE = frozenset({"cannot_dm_bot", "user_not_found", "user_disabled", "account_inactive"})
 
 
 def _week(now: datetime, tz_name: str) -> tuple[datetime, datetime]:
@@ -107,10 +113,10 @@ def _send_one(ctx: Context, post: InsightPostRecord) -> int:
     client = ctx.slack.for_workspace(post.workspace_id)
     conversation = post.target if post.user_id is None else _open_dm(client, post.user_id)
     if conversation is None:
-        _finish(ctx, post, None)
+        _switch_off(ctx, post)
         return 0
     if post.attempted_at is not None:  # an earlier send's fate is unknown: look before sending again
-        ts = _find(client, conversation, INSIGHTS_EVENT, post.id, post.attempted_at)
+        ts = find_tracked(client, conversation, INSIGHTS_EVENT, post.id, post.attempted_at)
         if ts:
             _finish(ctx, post, ts)
             return 0
@@ -121,12 +127,14 @@ def _send_one(ctx: Context, post: InsightPostRecord) -> int:
         _finish(ctx, post, None)  # the team is gone
         return 0
     title = f"Last week's insights: {report.scope}"
-    result: Sent = _send(
+    result: Sent = send_tracked(
         client, conversation, insight_summary(report), insight_blocks(report, title), INSIGHTS_EVENT, post.id
     )
     if result.refused:
         log.warning("Slack refused the weekly insights for %s: %s", post.target, result.refused)
-        if result.refused in PERMANENT_ERRORS or result.refused in UNDELIVERABLE:
+        if post.user_id is not None and result.refused in UNDELIVERABLE_DM:
+            _switch_off(ctx, post)
+        elif result.refused in PERMANENT_ERRORS:
             _finish(ctx, post, None)
         return 0
     if not result.ts:
@@ -137,13 +145,20 @@ def _send_one(ctx: Context, post: InsightPostRecord) -> int:
     return 1
 
 
+def _switch_off(ctx: Context, post: InsightPostRecord) -> None:
+    """A person Slack cannot reach is unsubscribed at once (consent, and no retry every week), as for reviews."""
+    with transaction(ctx.sessions) as session:
+        repo.unsubscribe(session, post.workspace_id, str(post.user_id))
+    _finish(ctx, post, None)
+
+
 def _open_dm(client: WebClient, user_id: str) -> str | None:
     try:
         return str(client.conversations_open(users=user_id)["channel"]["id"])
     except SlackApiError as exc:
         error = slack_error(exc)
-        if error in UNDELIVERABLE:
-            log.warning("cannot DM the weekly insights to a person: %s", error)
+        if error in UNDELIVERABLE_DM:
+            log.warning("cannot DM the weekly insights to a person (%s): their weekly DM is switched off", error)
             return None
         raise
 

@@ -12,11 +12,9 @@ metadata and the look-before-resending rules, over 300 lines.)"""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import metrics
@@ -27,6 +25,14 @@ from bot.services.quiz import item_stats
 from bot.services.runtime.context import Context
 from bot.services.scores import leaderboards
 from bot.services.slack.clients import NotInstalled, slack_error
+from bot.services.slack.tracked import (
+    NOT_INSTALLED_ERROR,
+    PERMANENT_ERRORS,
+    RESOLVE_AFTER,
+    Sent,
+    find_tracked,
+    send_tracked,
+)
 from bot.tutor import quiz_rules
 from bot.tutor.schedule_rules import due_date, parse_time, parse_weekdays, to_local, to_utc, week_start
 from content.models import Question
@@ -35,71 +41,7 @@ from storage.records import ChannelRecord, PostRecord
 from storage.repos import posts, schedules
 
 log = logging.getLogger(__name__)
-# Slack errors that retrying every tick cannot fix; the channel is skipped for the day instead.
-NOT_INSTALLED_ERROR = "not_installed"  # ours, not Slack's: the app holds no token for the workspace
-PERMANENT_ERRORS = frozenset(
-    {
-        "not_in_channel",
-        "channel_not_found",
-        "is_archived",
-        "restricted_action",
-        "missing_scope",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        NOT_INSTALLED_ERROR,
-    }
-)
-# Slack answered, but not whether it acted: "It's possible some aspect of the operation succeeded".
-UNSURE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
-RESOLVE_AFTER = timedelta(minutes=2)  # longer than any send with its retries can take
 QUIZ_EVENT, SUMMARY_EVENT = "lab2prod_daily_quiz", "lab2prod_weekly_summary"
-HISTORY_PAGES = 5
-
-
-@dataclass(frozen=True)
-class Sent:
-    """How a send ended: `ts` when Slack confirmed it, `refused` when Slack plainly said no, else unknown."""
-
-    ts: str | None = None
-    refused: str | None = None
-    unsure: str | None = None
-
-
-def _send(client: WebClient, channel_id: str, text: str, blocks: list[Block], event: str, post_id: int) -> Sent:
-    """One chat.postMessage carrying the claim's id in its metadata, so the message can be found again."""
-    metadata = {"event_type": event, "event_payload": {"post_id": post_id}}
-    try:
-        response = client.chat_postMessage(channel=channel_id, text=text, blocks=blocks, metadata=metadata)
-    except SlackApiError as exc:
-        error = slack_error(exc)
-        if exc.response.status_code >= 500 or error in UNSURE_ERRORS:
-            return Sent(unsure=error)
-        return Sent(refused=error)
-    except Exception as exc:  # dropped connection, timeout: Slack may have posted
-        return Sent(unsure=exc.__class__.__name__)
-    return Sent(ts=response["ts"])
-
-
-def _find(client: WebClient, channel_id: str, event: str, post_id: int, since: datetime) -> str | None:
-    """The ts of our message carrying `post_id` in its metadata, posted since `since` (naive UTC); None if absent.
-
-    Raises SlackApiError when the history cannot be read (then nobody may decide that it is absent)."""
-    oldest = f"{(since - timedelta(minutes=5)).replace(tzinfo=ZoneInfo('UTC')).timestamp():.6f}"
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        page = client.conversations_history(
-            channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-        )
-        for message in page.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == event and str(payload.get("post_id")) == str(post_id):
-                return str(message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
-    return None
 
 
 # -- the daily quiz ------------------------------------------------------------------------------------
@@ -184,7 +126,9 @@ def _send_quiz(ctx: Context, channel: ChannelRecord, post: PostRecord) -> str:
         sent = Sent(refused=NOT_INSTALLED_ERROR)
     else:
         text = f"Daily quiz: {question.prompt}"
-        sent = _send(client, channel.channel_id, text, open_blocks(ctx, post, 0, channel.tz), QUIZ_EVENT, post.id)
+        sent = send_tracked(
+            client, channel.channel_id, text, open_blocks(ctx, post, 0, channel.tz), QUIZ_EVENT, post.id
+        )
     metrics.QUIZ_POSTS.labels("refused" if sent.refused else "unsure" if sent.unsure else "posted").inc()
     if sent.refused:
         permanent = sent.refused in PERMANENT_ERRORS
@@ -235,7 +179,7 @@ def resolve_unsure(ctx: Context) -> list[str]:
 def _resolve(ctx: Context, post: PostRecord, channel: ChannelRecord | None, now: datetime) -> str:
     client = ctx.slack.for_workspace(post.workspace_id)
     try:
-        found = _find(client, post.channel_id, QUIZ_EVENT, post.id, post.claimed_at)
+        found = find_tracked(client, post.channel_id, QUIZ_EVENT, post.id, post.claimed_at)
     except SlackApiError as exc:
         error = slack_error(exc)
         # Without the history nobody can tell whether the quiz is there: keep the claim (no second quiz),
@@ -291,7 +235,7 @@ def send_summaries(ctx: Context, only_post: int | None = None) -> int:
 def _summary(ctx: Context, post: PostRecord, channel: ChannelRecord | None) -> int:
     client = ctx.slack.for_workspace(post.workspace_id)
     if post.summary_attempted_at is not None:  # an earlier send's fate is unknown: look before sending again
-        found = _find(client, post.channel_id, SUMMARY_EVENT, post.id, post.summary_attempted_at)
+        found = find_tracked(client, post.channel_id, SUMMARY_EVENT, post.id, post.summary_attempted_at)
         if found:
             _finish_summary(ctx, post, found)
             return 0
@@ -303,7 +247,7 @@ def _summary(ctx: Context, post: PostRecord, channel: ChannelRecord | None) -> i
         _finish_summary(ctx, post, None)  # nobody played last week: nothing to summarise
         return 0
     blocks = weekly_summary_blocks(board, this_week - timedelta(days=7))
-    result = _send(client, post.channel_id, "Last week's quiz leaderboard", blocks, SUMMARY_EVENT, post.id)
+    result = send_tracked(client, post.channel_id, "Last week's quiz leaderboard", blocks, SUMMARY_EVENT, post.id)
     if result.refused:
         log.warning("Slack refused the weekly summary for %s: %s", post.channel_id, result.refused)
         if result.refused in PERMANENT_ERRORS:

@@ -13,9 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz_blocks import revealed_blocks
-from bot.services.quiz.posting import PERMANENT_ERRORS, open_blocks, topic_title
+from bot.services.quiz.posting import open_blocks, topic_title
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
+from bot.services.slack.tracked import PERMANENT_ERRORS
 from storage.db import reading, transaction
 from storage.records import PostRecord
 from storage.repos import answers, posts, schedules
