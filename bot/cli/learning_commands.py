@@ -24,7 +24,7 @@ def _add_reviews(sub: Any) -> None:
 def post_reviews(args: argparse.Namespace) -> int:
     ctx = context()
     slack_or_exit(ctx)
-    report = delivery.post_due(ctx)
+    report = delivery.resolve_unsure(ctx) + delivery.post_due(ctx)
     for line in report:
         print(line)
     sent = sum(line.endswith("card(s)") for line in report)

@@ -214,6 +214,26 @@ def finish_day(
     )
 
 
+def unsure_days(session: Session, unsure: str, claimed_before: datetime) -> list[ReviewDayRecord]:
+    """Days whose DM went out with its answer lost (outcome `unsure: …`), claimed before `claimed_before`."""
+    rows = session.scalars(
+        select(ReviewDay).where(
+            ReviewDay.outcome.like(f"{unsure}:%"),
+            ReviewDay.channel_id.is_not(None),
+            ReviewDay.claimed_at < claimed_before,
+        )
+    )
+    return [_day(row) for row in rows]
+
+
+def take_day(session: Session, day_id: int, seen_outcome: str, outcome: str) -> bool:
+    """Compare-and-set a day's outcome: True for the one caller that saw it as `seen_outcome`."""
+    result = session.execute(
+        update(ReviewDay).where(ReviewDay.id == day_id, ReviewDay.outcome == seen_outcome).values(outcome=outcome)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
 def release_day(session: Session, day_id: int) -> None:
     """Free a day whose send Slack plainly refused for a reason a later try may not meet."""
     session.execute(delete(ReviewDay).where(ReviewDay.id == day_id))

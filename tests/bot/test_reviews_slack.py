@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services.learning import delivery
@@ -133,6 +134,26 @@ def seed_due_people(ctx, count: int, due: datetime = datetime(2001, 1, 1)) -> No
             reviews.save_setting(session, "T1", f"P{i}", True, "00:00", due)
             for q in question_ids:
                 reviews.save_card(session, ReviewCardRecord("T1", f"P{i}", q, 2, None, 1.0, 5.0, due, due, 1, 0))
+
+
+@pytest.mark.parametrize("fault", ["acted_then_drop", "drop"], ids=["slack-posted", "slack-did-not"])
+def test_a_review_dm_whose_answer_was_lost_arrives_once(ctx, fake_slack, clock, fault):
+    """Exactly once, as for the quiz: a DM whose fate Slack's lost answer hides is looked for in the DM's history
+    (the day's claim id rides in the message metadata) and sent again only when it is not there."""
+    seed_due_people(ctx, 1)
+    clock.now = datetime(2026, 3, 3, 10, 0)
+    fake_slack.fault("chat.postMessage", fault)
+    [first] = delivery.post_due(ctx)
+    assert "looked for before any second send" in first, first
+    assert delivery.resolve_unsure(ctx) == []  # too early: a send's retries may still be running
+    clock.advance(minutes=3)
+    [resolved] = delivery.resolve_unsure(ctx)
+    assert ("found" in resolved) if fault == "acted_then_drop" else ("sent" in resolved), resolved
+    [dm] = [m for m in fake_slack.messages("DP0") if m.get("blocks")]
+    assert dm["metadata"]["event_type"] == delivery.REVIEW_EVENT
+    clock.advance(minutes=3)
+    assert delivery.resolve_unsure(ctx) == [] and delivery.post_due(ctx) == []
+    assert len([m for m in fake_slack.messages("DP0") if m.get("blocks")]) == 1
 
 
 def test_review_off_stops_them(ctx, slack, fake_slack, clock):

@@ -7,8 +7,10 @@ nothing. A day with nothing due is claimed too, so nobody's cards are looked up 
 
 DMs go out as `conversations.open` then `chat.postMessage`. A person Slack cannot reach (`cannot_dm_bot`,
 `user_not_found`, a deactivated account) is switched off at once, with the reason kept and logged: no retry,
-no later day. Any other failure ends that day's review (never a second DM the same day); only a rate limit
-before anything was sent frees the day for the next tick."""
+no later day. The DM carries the day's claim id in its metadata: when Slack's answer is lost, `resolve_unsure`
+looks in the DM's history and sends again only if it is not there (and it is still the person's day), so each
+person gets exactly one review DM a day. A plain refusal ends that day's review; only a rate limit before
+anything was sent frees the day for the next tick."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
@@ -23,15 +26,17 @@ from bot.blocks.review_blocks import review_dm_blocks
 from bot.services.quiz.posting import topic_title
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
-from bot.services.slack.tracked import UNDELIVERABLE_DM
+from bot.services.slack.tracked import RESOLVE_AFTER, UNDELIVERABLE_DM, find_tracked, send_tracked
 from bot.tutor import review_rules
 from bot.tutor.schedule_rules import parse_time
 from storage.db import reading, transaction
-from storage.records import ReviewSettingRecord
+from storage.records import ReviewDayRecord, ReviewSettingRecord
 from storage.repos import reviews
 
 log = logging.getLogger(__name__)
 NOTHING_DUE, SENDING, SENT = "nothing_due", "sending", "sent"
+UNSURE, RESOLVING = "unsure", "resolving"  # Slack's answer was lost; a resolver is looking in the DM's history
+REVIEW_EVENT = "lab2prod_review"  # the message metadata's event type; its payload carries the day's claim id
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,6 @@ def _one(ctx: Context, person: Due, now: datetime) -> str:
 
 
 def _send(ctx: Context, setting: ReviewSettingRecord, day_id: int, ids: list[str], now: datetime) -> str:
-    questions = [ctx.bank.questions_by_id[q] for q in ids]
-    blocks = review_dm_blocks([(q, topic_title(ctx, q)) for q in questions])
     channel = None
     try:
         client = ctx.slack.for_workspace(setting.workspace_id)
@@ -104,28 +107,85 @@ def _send(ctx: Context, setting: ReviewSettingRecord, day_id: int, ids: list[str
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise ValueError("conversations.open returned no channel")
-        sent = client.chat_postMessage(
-            channel=channel, text=f"Your review: {len(ids)} question(s) to answer", blocks=blocks
-        )
     except NotInstalled:
         _finish(ctx, day_id, "refused: not_installed")
         return "the app is not installed in the workspace"
     except SlackApiError as exc:
-        return _refused(ctx, setting, day_id, slack_error(exc), channel, exc.response.status_code, now)
-    except Exception as exc:  # a dropped connection: Slack may have posted; never a second DM today
-        if channel is None:
-            _release(ctx, day_id)
-            return f"could not open the DM ({exc.__class__.__name__}); will try again"
-        _finish(ctx, day_id, f"unsure: {exc.__class__.__name__}", channel)
-        return "Slack's answer was lost; not sent again today"
-    _finish(ctx, day_id, SENT, channel, str(sent.get("ts") or ""))
+        return _refused(ctx, setting, day_id, slack_error(exc), None, now)
+    except Exception as exc:  # nothing was posted yet: the next tick may try again
+        _release(ctx, day_id)
+        return f"could not open the DM ({exc.__class__.__name__}); will try again"
+    return _post(ctx, client, setting, day_id, channel, ids, now)
+
+
+def _post(
+    ctx: Context,
+    client: WebClient,
+    setting: ReviewSettingRecord,
+    day_id: int,
+    channel: str,
+    ids: list[str],
+    now: datetime,
+) -> str:
+    """The DM itself, with the day's claim id in its metadata so that a lost answer can be settled later."""
+    questions = [ctx.bank.questions_by_id[q] for q in ids]
+    blocks = review_dm_blocks([(q, topic_title(ctx, q)) for q in questions])
+    text = f"Your review: {len(ids)} question(s) to answer"
+    sent = send_tracked(client, channel, text, blocks, REVIEW_EVENT, day_id)
+    if sent.refused:
+        return _refused(ctx, setting, day_id, sent.refused, channel, now)
+    if sent.unsure:
+        log.warning("a review DM may or may not have arrived (%s)", sent.unsure)
+        _finish(ctx, day_id, f"{UNSURE}: {sent.unsure}", channel)
+        return "Slack's answer was lost; it will be looked for before any second send"
+    _finish(ctx, day_id, SENT, channel, sent.ts)
     return f"sent {len(ids)} card(s)"
 
 
+def resolve_unsure(ctx: Context) -> list[str]:
+    """Settle review DMs whose fate Slack's lost answer hid: adopt the message if the DM holds it, else send it
+    again while it is still the person's day. One resolver wins each day (a compare-and-set on its outcome)."""
+    now = ctx.clock()
+    with reading(ctx.sessions) as session:
+        unsure = reviews.unsure_days(session, UNSURE, now - RESOLVE_AFTER)
+    report = []
+    for day in unsure:
+        with transaction(ctx.sessions) as session:
+            if not reviews.take_day(session, day.id, day.outcome, RESOLVING):
+                continue  # another resolver has it
+            setting = reviews.get_setting(session, day.workspace_id, day.user_id)
+        try:
+            report.append(f"{day.user_id}: {_resolve(ctx, day, setting, now)}")
+        except Exception as exc:  # never a second DM on a doubt: the day ends unconfirmed
+            log.exception("settling a review DM failed")
+            _finish(ctx, day.id, f"unconfirmed: {exc.__class__.__name__}", day.channel_id)
+            report.append(f"{day.user_id}: still unsure ({exc.__class__.__name__}); not sent again")
+    return report
+
+
+def _resolve(ctx: Context, day: ReviewDayRecord, setting: ReviewSettingRecord | None, now: datetime) -> str:
+    client = ctx.slack.for_workspace(day.workspace_id)
+    channel = str(day.channel_id)
+    try:
+        found = find_tracked(client, channel, REVIEW_EVENT, day.id, day.claimed_at)
+    except SlackApiError as exc:  # nobody can tell it is absent, so nobody sends it again
+        _finish(ctx, day.id, f"unconfirmed: {slack_error(exc)}", channel)
+        return f"cannot read the DM's history ({slack_error(exc)}); not sent again"
+    if found:
+        _finish(ctx, day.id, SENT, channel, found)
+        return "found the review DM in Slack"
+    ids = [q for q in day.question_ids if q in ctx.bank.questions_by_id]
+    at = parse_time(setting.review_time) if setting is not None and setting.enabled else None
+    if at is None or not ids or review_rules.review_day(now, at, review_rules.zone(setting.tz)) != day.local_date:
+        _finish(ctx, day.id, "missed: never arrived", channel)
+        return "the review DM never arrived and its day is over (or reviews are off)"
+    return _post(ctx, client, setting, day.id, channel, ids, now)
+
+
 def _refused(
-    ctx: Context, setting: ReviewSettingRecord, day_id: int, error: str, channel: str | None, status: int, now: datetime
+    ctx: Context, setting: ReviewSettingRecord | None, day_id: int, error: str, channel: str | None, now: datetime
 ) -> str:
-    if error in UNDELIVERABLE_DM:
+    if error in UNDELIVERABLE_DM and setting is not None:
         log.warning("review DM undeliverable (%s): reviews switched off for the person", error)
         with transaction(ctx.sessions) as session:
             reviews.switch_off(session, setting.workspace_id, setting.user_id, error, now)
@@ -135,7 +195,7 @@ def _refused(
         _release(ctx, day_id)
         return "rate limited; will try again"
     log.warning("Slack refused a review DM (%s); the day's review is skipped", error)
-    _finish(ctx, day_id, f"{'unsure' if status >= 500 else 'refused'}: {error}", channel)
+    _finish(ctx, day_id, f"refused: {error}", channel)
     return f"Slack refused the DM ({error}); skipped today"
 
 

@@ -28,6 +28,7 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     weekly.send_weekly,
     reveals.close_due,
     reveals.refresh_counts,
+    delivery.resolve_unsure,  # review DMs whose answer was lost: found, or sent again once
     delivery.post_due,  # personal review DMs
     recovery.retry_unhandled,
     questions.forget_old_events,
