@@ -18,9 +18,8 @@ from slack_bolt import App, BoltContext
 from slack_bolt.middleware.assistant import Assistant
 from slack_sdk import WebClient
 
-from bot.listeners.payloads import field, services, text
+from bot.listeners.payloads import asked, field, services
 from bot.services.asking import assistant
-from bot.services.asking.questions import Asked
 
 # The events the split view adds to the app manifest's subscriptions (its messages arrive as message.im).
 EVENTS = ("assistant_thread_started", "assistant_thread_context_changed")
@@ -57,12 +56,5 @@ def question(body: dict[str, Any], event: dict[str, Any], context: BoltContext, 
     # A file shared with words is still a question; edits and other subtypes never reach here.
     if event.get("subtype") not in (None, "file_share") or event.get("bot_id"):
         return
-    asked = Asked(
-        text(event.get("text")),
-        field(body, "team_id"),
-        field(event, "user"),
-        field(event, "channel"),
-        assistant.SURFACE,
-        thread_ts=field(event, "thread_ts") or None,
-    )
-    assistant.receive_question(services(context), client, field(body, "event_id") or None, asked)
+    question = asked(body, event, assistant.SURFACE)
+    assistant.receive_question(services(context), client, field(body, "event_id") or None, question)

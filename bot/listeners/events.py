@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners.payloads import field, services, text
+from bot.listeners.payloads import asked, field, services, text
 from bot.services.asking import questions
-from bot.services.asking.questions import Asked
 from bot.services.learning import home
 from bot.services.operations import workspace_lifecycle
 
@@ -37,26 +37,16 @@ def direct_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
     # Only people's own words in a DM: no edits, joins, bot posts or channel chatter.
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return
-    question = Asked(
-        text(event.get("text")),
-        field(body, "team_id"),
-        field(event, "user"),
-        field(event, "channel"),
-        "dm",
-        thread_ts=field(event, "thread_ts") or None,  # a reply inside a DM thread is answered there
-    )
+    question = asked(body, event, "dm")
     questions.receive_message(services(context), client, field(body, "event_id") or None, question)
 
 
 def mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     if event.get("bot_id"):
         return
-    question = Asked(
-        MENTION.sub(" ", text(event.get("text"))),
-        field(body, "team_id"),
-        field(event, "user"),
-        field(event, "channel"),
-        "mention",
+    # A mention is answered in a thread: its own, or the one it was made in.
+    question = replace(
+        asked(body, event, "mention", MENTION.sub(" ", text(event.get("text")))),
         thread_ts=field(event, "thread_ts") or field(event, "ts") or None,
     )
     questions.receive_message(services(context), client, field(body, "event_id") or None, question)

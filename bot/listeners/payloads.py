@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.services.asking.questions import Asked
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NOT_INSTALLED
 
@@ -64,6 +65,19 @@ def field(mapping: Any, *path: str) -> str:
     for key in path:
         mapping = mapping.get(key) if isinstance(mapping, dict) else None
     return text(mapping)
+
+
+def asked(body: dict[str, Any], event: dict[str, Any], surface: str, words: str | None = None) -> Asked:
+    """A message event as a question: its words (or `words`, cleaned by the caller), who asked where, and the
+    thread it was asked in (a reply inside a thread is answered there)."""
+    return Asked(
+        text(event.get("text")) if words is None else words,
+        field(body, "team_id"),
+        field(event, "user"),
+        field(event, "channel"),
+        surface,
+        thread_ts=field(event, "thread_ts") or None,
+    )
 
 
 def team_of(body: dict[str, Any]) -> str:

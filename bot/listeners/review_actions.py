@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.blocks.review_blocks import HOME_REVIEW_OFF, HOME_REVIEW_ON, REVIEW
 from bot.listeners.payloads import field, first_action, message_ts_of, picked, services, team_of, user_of
 from bot.services.learning import home, reviews
-from bot.services.learning.reviews import ReviewClick
+from bot.services.quiz.practice import PracticeClick
 
 
 def register(app: App) -> None:
@@ -22,8 +22,8 @@ def register(app: App) -> None:
     app.action(HOME_REVIEW_OFF)(home_off)
 
 
-def _click(body: dict[str, Any], question_id: str | None, chosen: frozenset[int]) -> ReviewClick:
-    return ReviewClick(
+def _click(body: dict[str, Any], question_id: str | None, chosen: frozenset[int]) -> PracticeClick:
+    return PracticeClick(
         team_of(body), user_of(body), question_id, chosen, message_ts_of(body), field(body, "response_url")
     )
 

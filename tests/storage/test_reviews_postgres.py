@@ -3,44 +3,21 @@ person and day."""
 
 from __future__ import annotations
 
-import itertools
-import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.services.learning import delivery
 from bot.services.runtime.context import build_context
 from bot.services.slack.clients import SlackClients
-from storage.db import upgrade
 from storage.models import ReviewDay
 from tests.bot.test_reviews_slack import check_oldest_due_first, seed_due_people
 from tests.cli_runs import run_at_once
-from tests.postgres_server import PostgresServer
+from tests.storage import test_postgres
 
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = PostgresServer.start()
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise  # CI installs PostgreSQL (.ci/run): there, a missing server is a failure
-        pytest.skip(f"no PostgreSQL server binaries on this machine: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db_url(postgres: PostgresServer) -> str:
-    url = postgres.create_database(f"lab2prod_reviews_{next(_names)}")
-    upgrade(url)
-    return url
+# The PostgreSQL server and the database per test of test_postgres: every ctx here is on PostgreSQL.
+postgres, db_url = test_postgres.postgres, test_postgres.db_url
 
 
 def test_two_replicas_processes_send_one_dm_per_person_day(db_url, ctx, fake_slack):

@@ -8,14 +8,13 @@ its card in the same transaction (services/quiz/cards.py)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.review_blocks import status_text
 from bot.services.quiz import practice
-from bot.services.quiz.answering import Outcome
+from bot.services.quiz.practice import PracticeClick
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import slack_error
 from bot.tutor import review_rules
@@ -80,25 +79,7 @@ def confirm_on(ctx: Context, client: WebClient, workspace_id: str, user_id: str,
     ctx.background.submit(run)
 
 
-@dataclass(frozen=True)
-class ReviewClick:
-    workspace_id: str
-    user_id: str
-    question_id: str | None  # None: the button's value could not be read
-    chosen: frozenset[int]
-    message_ts: str | None
-    response_url: str
-
-
-def answer_review_click(ctx: Context, click: ReviewClick) -> None:
-    """Store the answer (and move its card); the feedback follows at once, below the review DM."""
-    if click.question_id is None:
-        outcome = Outcome("I couldn't read that answer; please click again.")
-    else:
-        outcome = practice.answer_practice(
-            ctx, click.workspace_id, click.user_id, click.question_id, click.chosen, click.message_ts
-        )
-    message = {"text": outcome.text, "replace_original": False, "response_type": "ephemeral"}
-    if outcome.recorded:
-        message["blocks"] = outcome.blocks
-    ctx.background.submit(ctx.slack.respond, click.response_url, message)
+def answer_review_click(ctx: Context, click: PracticeClick) -> None:
+    """A review card's answer is a practice answer (mastery, never the boards) that moves the card; the feedback
+    follows below the DM, whose other cards stay clickable."""
+    practice.answer_practice_click(ctx, click, keep_question=True)

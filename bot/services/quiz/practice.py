@@ -19,7 +19,7 @@ from storage.db import reading
 from storage.records import AnswerRecord
 from storage.repos import answers, posts
 
-UNREADABLE = "I couldn't read that answer; try `/tutor quiz` again."
+UNREADABLE = "I couldn't read that answer; please click again (or try `/tutor quiz`)."
 
 
 def practice_question(ctx: Context, workspace_id: str, user_id: str) -> tuple[Question, list[Block]]:
@@ -95,17 +95,16 @@ class PracticeClick:
     response_url: str
 
 
-def answer_practice_click(ctx: Context, click: PracticeClick) -> None:
-    """Store the answer; then replace the question with its feedback (its buttons cannot be clicked twice)."""
+def answer_practice_click(ctx: Context, click: PracticeClick, *, keep_question: bool = False) -> None:
+    """Store the answer; then its feedback replaces the question (its buttons cannot be clicked twice), or, with
+    `keep_question` (a review DM holds several cards), follows below it."""
     if click.question_id is None:
         outcome = Outcome(UNREADABLE)
     else:
         outcome = answer_practice(
             ctx, click.workspace_id, click.user_id, click.question_id, click.chosen, click.message_ts
         )
-    message = (
-        {"text": outcome.text, "blocks": outcome.blocks, "replace_original": True, "response_type": "ephemeral"}
-        if outcome.recorded
-        else {"text": outcome.text, "replace_original": False, "response_type": "ephemeral"}
-    )
+    message: dict[str, object] = {"text": outcome.text, "replace_original": False, "response_type": "ephemeral"}
+    if outcome.recorded:
+        message |= {"blocks": outcome.blocks, "replace_original": not keep_question}
     ctx.background.submit(ctx.slack.respond, click.response_url, message)
