@@ -52,8 +52,10 @@ class EmbeddedReader:
         self._intercept = model.intercept_.astype(np.float64)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.embed([t[:MAX_QUESTION_CHARS] for t in texts], norm=True)
-        return np.asarray(vectors, dtype=np.float64)
+        vectors = np.asarray(self.model.embed([t[:MAX_QUESTION_CHARS] for t in texts]), dtype=np.float64)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        # unit length, as WordLlama's own norm=True; a text with no known token ("") stays all zeros, not NaN
+        return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
     def probabilities(self, question: str) -> dict[str, float]:
         logits = self.embed([question])[0] @ self._coef + self._intercept
