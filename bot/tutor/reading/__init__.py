@@ -1,5 +1,6 @@
 """Reading a question: which topic of the bank it asks about (the matcher's words, spelling, ranking and bands,
-two learned readers, and the combination fitted over all three). `build_readers(topics)` is the app's one entry point."""
+two learned readers, and the combination fitted over all three). `build_readers(topics)` is the app's one entry
+point."""
 
 from bot.tutor.reading.analysis import MAX_QUESTION_CHARS
 from bot.tutor.reading.matcher import Matcher, build_matcher

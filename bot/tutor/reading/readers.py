@@ -128,7 +128,8 @@ def ranked(
     """Each candidate's chance of being the question's topic, likeliest first."""
     scored = []
     for topic in candidates(first, ngram, embedding):
-        z = weights.intercept + sum(w * x for w, x in zip(weights.weights, features(first, ngram, embedding, topic)))
+        said = features(first, ngram, embedding, topic)
+        z = weights.intercept + sum(w * x for w, x in zip(weights.weights, said, strict=True))
         scored.append((1.0 / (1.0 + math.exp(-z)), topic))
     return sorted(scored, key=lambda st: (-st[0], st[1]))
 
