@@ -1,10 +1,12 @@
 """The learned reader: a logistic regression on character 2–5-grams and word 1–2-grams, trained from the bank.
 
 Trained on every text the bank holds for a topic (title, aliases, phrasings, key points, both answers, the
-example), nothing else, so no labelled question ever feeds it. Trained once per bank per process (the model is
-kept under the bank's hash), about a second. Reading a question does not go back to scikit-learn: its n-grams
-are looked up in the fitted vocabularies and scored with the fitted weights directly, the same arithmetic as
-`predict_proba` (sublinear tf-idf, l2-normalised per vectorizer, softmax), in a fraction of the time.
+example) plus the development questions shipped in dev_questions.yaml (on-subject ones under their topic,
+off-subject ones under OFF_SUBJECT, an extra class); no test-set question is among them (a test checks). Trained
+once per bank per process (kept under the hash of its training texts), about a second. Reading a question does
+not go back to scikit-learn: its n-grams are looked up in the fitted vocabularies and scored with the fitted
+weights directly, the same arithmetic as `predict_proba` (sublinear tf-idf, l2-normalised per vectorizer,
+softmax), in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import yaml
 
 from bot.tutor.reading.analysis import MAX_QUESTION_CHARS
 from bot.tutor.reading.results import TopicTexts
@@ -28,6 +33,17 @@ if TYPE_CHECKING:
 
 _MODELS: dict[str, LearnedReader] = {}
 _MODELS_LOCK = threading.Lock()
+OFF_SUBJECT = "_off_subject"  # the class the off-subject development questions teach
+DEV_QUESTIONS_FILE = "dev_questions.yaml"  # written by tools/build_readers_data.py
+
+Questions = Sequence[tuple[str, str | None]]  # (question, topic id or None for off-subject)
+
+
+@cache
+def shipped_questions() -> tuple[tuple[str, str | None], ...]:
+    """The labelled development questions the readers train on beside the bank."""
+    text = resources.files(__package__).joinpath(DEV_QUESTIONS_FILE).read_text(encoding="utf-8")
+    return tuple((str(e["q"]), e["topic"]) for e in yaml.safe_load(text))
 
 
 def bank_texts(topics: Sequence[TopicTexts]) -> tuple[list[str], list[str]]:
@@ -42,8 +58,19 @@ def bank_texts(topics: Sequence[TopicTexts]) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def bank_hash(topics: Sequence[TopicTexts]) -> str:
+def training_texts(topics: Sequence[TopicTexts], questions: Questions = ()) -> tuple[list[str], list[str]]:
+    """The bank's texts plus labelled questions; a question about a topic this bank lacks is left out."""
     texts, labels = bank_texts(topics)
+    known = {t.id for t in topics}
+    for question, topic in questions:
+        if topic is None or topic in known:
+            texts.append(question)
+            labels.append(OFF_SUBJECT if topic is None else topic)
+    return texts, labels
+
+
+def bank_hash(topics: Sequence[TopicTexts], questions: Questions = ()) -> str:
+    texts, labels = training_texts(topics, questions)
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(f"{label}\x00{text}\x01".encode())
@@ -74,14 +101,14 @@ class _Vectorizer:
 class LearnedReader:
     """Probabilities over the bank's topics for a question."""
 
-    def __init__(self, topics: Sequence[TopicTexts], c: float = 10.0) -> None:
+    def __init__(self, topics: Sequence[TopicTexts], questions: Questions = (), c: float = 10.0) -> None:
         # scikit-learn loads only when a reader is trained: commands that never read a question start faster
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_union
 
-        texts, labels = bank_texts(topics)
+        texts, labels = training_texts(topics, questions)
         union = make_union(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalize),
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalize),
@@ -119,11 +146,13 @@ class LearnedReader:
         return sorted(probs.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def learned_reader(topics: Sequence[TopicTexts]) -> LearnedReader:
-    """The reader for this bank, trained on first use in this process and kept under the bank's hash."""
-    key = bank_hash(topics)
+def learned_reader(topics: Sequence[TopicTexts], questions: Questions | None = None) -> LearnedReader:
+    """The reader for this bank (and the shipped questions unless others are given), trained on first use in
+    this process and kept under the hash of its training texts."""
+    questions = shipped_questions() if questions is None else questions
+    key = bank_hash(topics, questions)
     with _MODELS_LOCK:
         reader = _MODELS.get(key)
         if reader is None:
-            reader = _MODELS[key] = LearnedReader(topics)
+            reader = _MODELS[key] = LearnedReader(topics, questions)
         return reader

@@ -58,11 +58,13 @@ def test_fresh_set_figures_are_reported_and_do_not_regress():
 
 # The readers that check each other (bot/tutor/reading/readers.py), on the same test sets: figures only, never a
 # question. Issue 19's targets on each set: top-1 >= 90%, confidently wrong <= 2%, the right topic answered or
-# offered >= 97%, off-subject rejected >= 90%. The floors are what the readers reached when first run here.
+# offered >= 97%, off-subject rejected >= 90%. The floors are what the readers reached when first run here (the
+# stacked combination of three readers, run after its design was chosen on development data: sealed top-1 87.1%,
+# offered 97.6%, wrong 1.0%, rejection 100%; fresh even half 84.9%, 97.6%, 1.6%, 100%).
 READERS_TARGETS = {"top-1": 0.90, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.90}
 READERS_FLOORS = {
-    "sealed": {"top-1": 0.85, "wrong": 0.05, "rejection": 0.98},
-    "fresh even half": {"top-1": 0.86, "wrong": 0.025, "rejection": 0.96},
+    "sealed": {"top-1": 0.86, "wrong": 0.015, "answered or offered": 0.97, "rejection": 0.98},
+    "fresh even half": {"top-1": 0.84, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.96},
 }
 
 
@@ -84,4 +86,5 @@ def test_readers_on_the_test_sets_are_reported_and_do_not_regress():
         floor = READERS_FLOORS[name]
         assert after.top1 >= floor["top-1"]
         assert after.wrong <= floor["wrong"]
+        assert after.top1 + after.suggested >= floor["answered or offered"]
         assert after.rejection >= floor["rejection"]
