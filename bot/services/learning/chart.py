@@ -39,7 +39,8 @@ def render_png(series: ChartSeries, title: str) -> bytes:
         axes.text(
             0.5, 0.5, f"no topic was answered by {MIN_GROUP} or more people", ha="center", transform=axes.transAxes
         )
-    figure.subplots_adjust(left=0.1, right=0.7, top=0.9, bottom=0.14)  # fixed room for the legend: tight_layout measures every text, a third of the cost
+    # Fixed room for the legend: tight_layout would measure every text first, about a sixth of the render.
+    figure.subplots_adjust(left=0.1, right=0.7, top=0.9, bottom=0.14)
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
