@@ -20,6 +20,7 @@ from bot.services.runtime.background import Background
 from bot.services.runtime.context import Context, build_context
 from bot.services.slack.clients import SlackClients
 from bot.services.slack.courier import Courier
+from bot.tutor.reading import LazyReaders
 from bot.web.bolt_app import create_app
 from content.loader import ContentError
 
@@ -47,6 +48,10 @@ def serve(*, http: bool, host: str, port: int) -> int:
         for problem in exc.problems:
             log.error("content: %s", problem)
         return 1
+    started = time.perf_counter()
+    if isinstance(ctx.matcher, LazyReaders):
+        ctx.matcher.readers()  # trained now, not on the first person's question
+    log.info("readers ready in %.1f s", time.perf_counter() - started)
     if settings.llm is not None:  # what is sent to it: README, "A language model as a second reader"
         log.info("language model reader on: %s, asked %s", settings.llm.model, settings.llm.ask)
     upgrade(settings.database_url)

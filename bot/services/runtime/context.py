@@ -17,7 +17,7 @@ from bot.services.runtime.recent import Recent
 from bot.services.slack.clients import SlackClients
 from bot.services.slack.courier import Courier
 from bot.tutor.model_vote import topic_lines
-from bot.tutor.reading import Readers, build_readers
+from bot.tutor.reading import LazyReaders, Readers, lazy_readers
 from content.loader import Bank, load_bank
 from storage.db import make_engine, make_sessionmaker
 from storage.records import PostRecord
@@ -34,7 +34,8 @@ def utc_now() -> datetime:
 @dataclass
 class Context:
     bank: Bank
-    matcher: Readers  # the matcher and the learned reader, checking each other (bot/tutor/reading/readers.py)
+    # The readers checking each other (bot/tutor/reading/readers.py), trained on the first question.
+    matcher: Readers | LazyReaders
     sessions: sessionmaker[Session]
     clock: Clock = utc_now
     background: Background = field(default_factory=Background.inline)
@@ -75,7 +76,7 @@ def build_context(
     bank = load_bank(content)
     return Context(
         bank,
-        build_readers(bank.topics),
+        lazy_readers(bank.topics),  # trained on the first question (`serve` warms it at start)
         make_sessionmaker(make_engine(database_url)),
         clock,
         background or Background.inline(),

@@ -31,7 +31,7 @@ from bot.tutor.model_vote import (
     parse_reply,
     should_ask,
 )
-from bot.tutor.reading import MAX_QUESTION_CHARS, Match, Readers
+from bot.tutor.reading import MAX_QUESTION_CHARS, LazyReaders, Match, Readers
 
 log = logging.getLogger(__name__)
 BUDGET_SECONDS = 2.0
@@ -154,7 +154,9 @@ def _refused(exc: BaseException) -> bool:
     return False
 
 
-def read(matcher: Readers, model: LanguageModel | None, text: str, followup: str | None = None) -> tuple[Match, str]:
+def read(
+    matcher: Readers | LazyReaders, model: LanguageModel | None, text: str, followup: str | None = None
+) -> tuple[Match, str]:
     """The verdict on a question, and which reader gave it ("local" or "model")."""
     return refine(model, matcher.match(text, followup), followup)
 

@@ -5,7 +5,7 @@ point."""
 from bot.tutor.reading.analysis import MAX_QUESTION_CHARS
 from bot.tutor.reading.matcher import Matcher, build_matcher
 from bot.tutor.reading.params import Params
-from bot.tutor.reading.readers import Combination, Readers, build_readers
+from bot.tutor.reading.readers import Combination, LazyReaders, Readers, build_readers, lazy_readers
 from bot.tutor.reading.results import FACETS, Band, Match, TopicTexts, topic_texts
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "Band",
     "Combination",
+    "LazyReaders",
     "Match",
     "Matcher",
     "Params",
@@ -20,5 +21,6 @@ __all__ = [
     "TopicTexts",
     "build_matcher",
     "build_readers",
+    "lazy_readers",
     "topic_texts",
 ]

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -194,3 +195,29 @@ def build_readers(topics: Mapping[str, object] | Iterable[object], questions: Qu
     questions, or on `questions`), checking each other."""
     items = [topic_texts(t) for t in (topics.values() if isinstance(topics, Mapping) else topics)]
     return Readers(build_matcher(items), learned_reader(items, questions), embedded_reader(items, questions))
+
+
+class LazyReaders:
+    """The readers, trained the first time a question is read: commands that never read one (post-quiz,
+    channels, leaderboard, export) start without paying seconds of training; `serve` warms them before it
+    listens, so no person waits for it."""
+
+    def __init__(self, build: Callable[[], Readers]) -> None:
+        self._build = build
+        self._readers: Readers | None = None
+        self._lock = threading.Lock()
+
+    def readers(self) -> Readers:
+        if self._readers is None:
+            with self._lock:
+                if self._readers is None:
+                    self._readers = self._build()
+        return self._readers
+
+    def match(self, question: str, context_topic: str | None = None) -> Match:
+        return self.readers().match(question, context_topic)
+
+
+def lazy_readers(topics: Mapping[str, object] | Iterable[object]) -> LazyReaders:
+    """`build_readers(topics)` when first needed."""
+    return LazyReaders(lambda: build_readers(topics))
