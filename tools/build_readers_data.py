@@ -5,7 +5,7 @@ bank, then commit both files; tests/bot/tutor/test_readers.py fails while either
   bank (the dev set, the held-out and practice questions, the fresh set's odd half; never a test-set question);
 - combination.json: the stacker's weights and thresholds, fitted on those questions read out-of-fold
   (tests/bot/tutor/readers_tuning.py).
-Usage: python tools/build_readers_data.py
+Usage: PYTHONPATH=. python tools/build_readers_data.py (it reads the development sets in tests/)
 """
 
 from __future__ import annotations

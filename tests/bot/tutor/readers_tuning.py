@@ -30,6 +30,7 @@ from bot.tutor.reading.embedded import EmbeddedReader
 from bot.tutor.reading.figures import Figures
 from bot.tutor.reading.learned import LearnedReader
 from bot.tutor.reading.readers import Combination, candidates, decide, features, ranked
+from bot.tutor.reading.words import normalize
 from tests.bot.tutor.evaluation import figures, load
 
 HERE = Path(__file__).resolve().parent
@@ -49,7 +50,9 @@ def development_sets() -> dict[str, list[dict]]:
 
 
 def same_words(question: str) -> str:
-    return " ".join(question.lower().split())
+    """A question as the learned readers see it (their own normalising: case, punctuation, Slack markup and
+    contractions gone): two questions equal here are one training example."""
+    return normalize(question)
 
 
 def test_questions() -> set[str]:
