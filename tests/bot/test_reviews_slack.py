@@ -252,9 +252,30 @@ def check_oldest_due_first(ctx) -> None:
                 reviews.save_card(session, ReviewCardRecord("T1", user, f"q{n}", 2, None, 1.0, 5.0, due, base, 1, 0))
     before = base + timedelta(days=6)
     wanted = [("T1", "A", before), ("T1", "B", base), ("T1", "C", before), ("T2", "A", before)]
+    live = {f"q{n}" for n in range(5)}
     with reading(ctx.sessions) as session:
-        assert reviews.due_question_ids(session, wanted) == [["q1", "q3", "q2"], [], [], []]
+        assert reviews.due_question_ids(session, wanted, live) == [["q1", "q3", "q2"], [], [], []]
+        # a retired question's card is never due: the next oldest live cards take its place
+        assert reviews.due_question_ids(session, wanted[:1], live - {"q1"}) == [["q3", "q2", "q0"]]
 
 
 def test_due_cards_are_the_three_oldest_due_per_person(ctx):
     check_oldest_due_first(ctx)
+
+
+def test_cards_of_retired_questions_do_not_block_the_live_ones(ctx, slack, fake_slack, clock):
+    """Cards whose question left the bank are the oldest due forever; they must neither fill the day's three
+    places (the day claimed `nothing due`) nor count in `/tutor review`."""
+    live, old = ctx.bank.questions[0].id, datetime(2001, 1, 1)
+    with transaction(ctx.sessions) as session:
+        reviews.save_setting(session, "T1", "U1", True, "00:00", old)
+        for n in range(3):
+            reviews.save_card(session, ReviewCardRecord("T1", "U1", f"retired-{n}", 2, None, 1.0, 5.0, old, old, 1, 0))
+        due = datetime(2002, 1, 1)
+        reviews.save_card(session, ReviewCardRecord("T1", "U1", live, 2, None, 1.0, 5.0, due, due, 1, 0))
+    clock.now = datetime(2026, 3, 3, 10, 0)
+    status = slack.command("review").json()["text"]
+    assert "1 question(s) due now" in status and "You have 1 card(s)" in status, status
+    assert delivery.post_due(ctx) == ["U1: sent 1 card(s)"]
+    [dm] = dms(fake_slack)
+    assert _question_id(dm.params["blocks"], "review") == live

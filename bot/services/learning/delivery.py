@@ -15,6 +15,7 @@ anything was sent frees the day for the next tick."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -48,8 +49,9 @@ class Due:
     question_ids: list[str]
 
 
-def pick_due(session: Session, now: datetime) -> list[Due]:
-    """Everyone whose review time has come today and whose day is unclaimed, with up to 3 due cards each."""
+def pick_due(session: Session, now: datetime, live: Collection[str]) -> list[Due]:
+    """Everyone whose review time has come today and whose day is unclaimed, with up to 3 due cards each (of the
+    `live` question ids: a retired question's card never takes a place)."""
     waiting = []
     times: dict[str, time] = {}  # parsed once per distinct time, not per person
     for setting in reviews.enabled_settings(session):
@@ -65,6 +67,7 @@ def pick_due(session: Session, now: datetime) -> list[Due]:
     picked = reviews.due_question_ids(
         session,
         ((s.workspace_id, s.user_id, review_rules.day_end(day, tz)) for s, day, tz in unclaimed),
+        live,
         review_rules.CARDS_PER_DAY,
     )
     return [Due(setting, day, ids) for (setting, day, _), ids in zip(unclaimed, picked, strict=True)]
@@ -74,7 +77,7 @@ def post_due(ctx: Context) -> list[str]:
     """Send every review that is due now. Safe to run anywhere, any number of times at once."""
     now = ctx.clock()
     with reading(ctx.sessions) as session:
-        due = pick_due(session, now)
+        due = pick_due(session, now, ctx.bank.questions_by_id.keys())
     report = []
     for person in due:
         try:
