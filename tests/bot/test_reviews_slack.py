@@ -279,3 +279,24 @@ def test_cards_of_retired_questions_do_not_block_the_live_ones(ctx, slack, fake_
     assert delivery.post_due(ctx) == ["U1: sent 1 card(s)"]
     [dm] = dms(fake_slack)
     assert _question_id(dm.params["blocks"], "review") == live
+
+
+def test_a_time_budget_leaves_the_rest_for_the_next_tick(ctx, fake_slack, clock):
+    """A slow Slack must not hold the scheduler's tick: once the budget is spent, nobody else is claimed, and
+    the next call sends to the people left, one DM each. At least one person goes out per call, whatever the
+    budget, so the queue always moves."""
+    seed_due_people(ctx, 3)
+    clock.now = datetime(2026, 3, 3, 10, 0)
+    fake_slack.latency_by_method["chat.postMessage"] = 0.2  # each send outlasts the whole budget
+    reports = [delivery.post_due(ctx, budget_seconds=0.1) for _ in range(3)]
+    assert all(len([line for line in r if line.endswith("sent 2 card(s)")]) == 1 for r in reports), reports
+    assert [r[1:] for r in reports] == [["2 more left for the next tick"], ["1 more left for the next tick"], []]
+    assert delivery.post_due(ctx, budget_seconds=0.1) == []
+    assert sorted(c.params["channel"] for c in fake_slack.of("chat.postMessage")) == ["DP0", "DP1", "DP2"]
+
+
+def test_the_scheduler_gives_review_dms_a_time_budget():
+    from bot.services.operations import scheduler
+
+    assert delivery.post_due not in scheduler.STEPS
+    assert 0 < scheduler.REVIEW_BUDGET_SECONDS < 60  # /readyz wants a tick within 60 s
