@@ -37,8 +37,7 @@ def status(ctx: Context, workspace_id: str, user_id: str) -> ReviewStatus:
         sent_today = (workspace_id, user_id, day) in reviews.claimed_since(session, day)
     if setting is None:
         return ReviewStatus(False, review_rules.DEFAULT_TIME, None, due, None, total)
-    at = parse_time(setting.review_time)
-    next_date = review_rules.next_review(now, at, tz, first_due, sent_today)
+    next_date = review_rules.next_review(now, tz, first_due, sent_today)
     return ReviewStatus(setting.enabled, setting.review_time, setting.tz, due, next_date, total, setting.stopped_reason)
 
 
