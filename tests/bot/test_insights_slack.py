@@ -169,6 +169,42 @@ def test_a_weekly_dm_that_cannot_be_delivered_switches_the_person_off(ctx, slack
     assert weekly.send_weekly(ctx) == 0 and len(fake_slack.of(where)) == calls  # never tried again
 
 
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        ("chat.postMessage", "invalid_blocks"),
+        ("chat.postMessage", "msg_too_long"),
+        ("chat.postMessage", "no_permission"),
+        ("conversations.open", "missing_scope"),
+    ],
+)
+def test_a_plainly_refused_weekly_dm_is_not_retried_every_tick(ctx, slack, fake_slack, monday, where, error):
+    """A refusal that is neither a lost answer nor a rate limit will not change in two minutes: the week's send
+    ends there (the person stays subscribed for next week)."""
+    seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3)
+    assert "Every Monday" in slack.command("insights weekly on").json()["text"]
+    fake_slack.fault(where, "error", times=None, error=error)
+    monday.now = NOW + timedelta(hours=1)
+    assert weekly.send_weekly(ctx) == 0
+    calls = len(fake_slack.of(where))
+    for _ in range(3):
+        monday.now += timedelta(minutes=3)
+        assert weekly.send_weekly(ctx) == 0
+    assert len(fake_slack.of(where)) == calls
+    assert export_person(ctx, "T1", "U1")["insights_weekly"] is not None
+
+
+def test_a_rate_limited_weekly_dm_is_tried_again(ctx, slack, fake_slack, monday):
+    seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3)
+    assert "Every Monday" in slack.command("insights weekly on").json()["text"]
+    fake_slack.fault("chat.postMessage", "error", times=1, error="ratelimited")
+    monday.now = NOW + timedelta(hours=1)
+    assert weekly.send_weekly(ctx) == 0
+    monday.now += timedelta(minutes=3)
+    assert weekly.send_weekly(ctx) == 1
+    assert len([m for m in fake_slack.messages("DU1") if m.get("blocks")]) == 1
+
+
 def test_cli_prints_the_figures_and_writes_the_chart(ctx, db_url, tmp_path):
     seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3, base=utc_now())  # the command reads the real clock
     out = tmp_path / "chart.png"
