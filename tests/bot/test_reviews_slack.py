@@ -300,3 +300,34 @@ def test_the_scheduler_gives_review_dms_a_time_budget():
 
     assert delivery.post_due not in scheduler.STEPS
     assert 0 < scheduler.REVIEW_BUDGET_SECONDS < 60  # /readyz wants a tick within 60 s
+
+
+def test_a_second_click_on_a_review_card_is_not_graded_again(ctx, slack, fake_slack, clock):
+    """Only the first answer on a card counts; a second click must say so, not show a fresh verdict."""
+    question_id = answer_practice(ctx, slack, fake_slack, right=False)
+    slack.command("review on 09:00")
+    ctx.background.drain(10)
+    clock.now = datetime(2026, 3, 3, 9, 30)
+    assert delivery.post_due(ctx) == ["U1: sent 1 card(s)"]
+    [dm] = dms(fake_slack)
+    question = ctx.bank.questions_by_id[question_id]
+    replies = []
+    for n in range(2):
+        before = len(fake_slack.of("response_url"))
+        payload = answer_click(
+            dm.params["blocks"],
+            min(question.correct_indexes),
+            prefix="review",
+            channel="DU1",
+            message_ts="1772500000.000100",
+            response_url=fake_slack.response_url(f"again{n}"),
+        )
+        if len(question.correct_indexes) > 1:
+            options = [{"value": str(i)} for i in sorted(question.correct_indexes)]
+            payload["state"] = {"values": {f"review:{question_id}": {"review_boxes": {"selected_options": options}}}}
+        assert slack.block_action(payload).status == 200
+        replies.append(fake_slack.wait_for("response_url", before + 1)[before].params)
+    assert "already answered" not in replies[0]["text"], replies[0]
+    assert replies[1]["text"] == "You already answered this one; only your first answer counts.", replies[1]
+    assert "blocks" not in replies[1]
+    assert card(ctx, question_id).reviews == 2  # the practice answer, then the first review click only
