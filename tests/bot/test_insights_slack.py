@@ -147,6 +147,8 @@ def test_weekly_dm_on_off_and_export_forget(ctx, slack, fake_slack, monday):
     assert fake_slack.uploads and fake_slack.of("files.completeUploadExternal")[0].params["channel_id"] == "DU1"
     exported = export_person(ctx, "T1", "U1")
     assert exported["insights_weekly"]["channel_id"] == "C1"
+    [sent] = exported["insights_weekly_dms"]  # what forget-user deletes, export shows
+    assert sent["week_start"] == "2026-03-09" and sent["message_ts"] == dm[0]["ts"] and sent["chart_file_id"]
     assert "off" in slack.command("insights weekly off").json()["text"]
     monday.now += timedelta(days=7)
     assert weekly.send_weekly(ctx) == 0
