@@ -157,7 +157,7 @@ def selection(url: str, repeat: int) -> dict[str, float]:
 
         def pick() -> object:
             with reading(ctx.sessions) as session:
-                return delivery.pick_due(session, NOW)
+                return delivery.pick_due(session, NOW, ctx.bank.questions_by_id.keys())
 
         return {
             "count(*) cards": sql("SELECT count(*) FROM review_cards"),
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             )
             ctx = build_context(url, clock=lambda: NOW)
             with reading(ctx.sessions) as session:
-                due = delivery.pick_due(session, NOW)
+                due = delivery.pick_due(session, NOW, ctx.bank.questions_by_id.keys())
             print(f"due now: {len(due):,} people, {sum(len(d.question_ids) for d in due):,} cards picked")
             print(f"plan: {plan(ctx)}")
             result = selection(url, args.repeat)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from storage.insight_records import InsightPostRecord
+
 
 @dataclass(frozen=True)
 class ChannelRecord:
@@ -207,11 +209,12 @@ class PersonData:
     suggestions: tuple[SuggestionRecord, ...] = ()
     insights_weekly: dict[str, Any] | None = None  # the weekly insights DM they asked for: scope and since when
     reviews: ReviewData | None = None
+    insight_dms: tuple[InsightPostRecord, ...] = ()  # the weekly insights DMs claimed or sent to them
 
     @property
     def empty(self) -> bool:
         held = (self.answers, self.votes, self.questions, self.pending_events, self.team, self.name, self.totals)
-        held += (self.insights_weekly,)
+        held += (self.insights_weekly, self.insight_dms)
         review = self.reviews
         return (
             not any(held) and not self.suggestions and not (review and (review.setting or review.cards or review.days))

@@ -23,6 +23,12 @@ def _change(now: float | None, before: float | None) -> str:
     return f"{arrow} {points:+d} pts from {_pct(before)}"
 
 
+def _exact_turnout(active: int, ever: int) -> bool:
+    """Whether the exact turnout may show: "4 of the 5 people" would single out the one who stayed away, so only
+    when nobody, or at least MIN_GROUP people, did not take part. Else "most" is true (`active` >= MIN_GROUP)."""
+    return ever - active == 0 or ever - active >= MIN_GROUP
+
+
 def insight_lines(report: Insights, *, markup: bool = True) -> list[str]:
     """The report as lines; `markup` adds Slack's bold and escapes text (the terminal gets it plain)."""
 
@@ -45,7 +51,8 @@ def insight_lines(report: Insights, *, markup: bool = True) -> list[str]:
             "the figures below are left out so nobody is singled out."
         )
         return lines
-    lines.append(f"{report.active} of the {report.ever} people who have ever answered took part in {period}.")
+    took_part = f"{report.active} of the" if _exact_turnout(report.active, report.ever) else "Most of the"
+    lines.append(f"{took_part} {report.ever} people who have ever answered took part in {period}.")
     lines += ["", bold("Accuracy per topic") + f" ({period}, against {BEFORE_WORDS[report.period]})"]
     lines.append(f"All topics: {_pct(report.overall_now)} ({_change(report.overall_now, report.overall_before)})")
     for figure in sorted(report.topics, key=lambda f: f.title):
@@ -77,4 +84,6 @@ def insight_summary(report: Insights) -> str:
     """One line for notifications (a message's fallback text)."""
     if report.too_few:
         return f"Insights for {report.scope}: fewer than {MIN_GROUP} people, nothing to show"
-    return f"Insights for {report.scope}: {report.active} took part, {_pct(report.overall_now)} right"
+    active = report.active or 0
+    took_part = f"{active}" if _exact_turnout(active, report.ever) else f"most of {report.ever}"
+    return f"Insights for {report.scope}: {took_part} took part, {_pct(report.overall_now)} right"

@@ -99,14 +99,14 @@ def today(now: datetime, tz: ZoneInfo) -> date:
     return to_local(now, tz).date()
 
 
-def next_review(now: datetime, at: time, tz: ZoneInfo, first_due: datetime | None, sent_today: bool) -> date | None:
-    """The local date of the next review DM with something in it; None without cards."""
+def next_review(now: datetime, tz: ZoneInfo, first_due: datetime | None, sent_today: bool) -> date | None:
+    """The local date of the next review DM with something in it; None without cards.
+
+    Today unless today's DM is claimed: a day is due from the person's time until local midnight, so once the
+    time has passed the next tick still sends it."""
     if first_due is None:
         return None
-    local_now = to_local(now, tz)
-    earliest = local_now.date()
-    if sent_today or local_now.time().replace(tzinfo=None) >= at:
-        earliest += timedelta(days=1)
+    earliest = to_local(now, tz).date() + timedelta(days=1 if sent_today else 0)
     return max(earliest, to_local(first_due, tz).date())
 
 

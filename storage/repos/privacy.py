@@ -44,6 +44,7 @@ from storage.records import (
 )
 from storage.repos import reviews, suggestions, totals
 from storage.repos.answers import _record as answer_record  # the one row-to-record mapping of answers
+from storage.repos.insights import _post_record as insight_post  # and of weekly insights sends
 from storage.repos.totals import FACT_COLUMNS
 
 # The tables whose rows name a person (their user id and the workspace), in deletion order.
@@ -191,6 +192,12 @@ def person_data(session: Session, workspace_id: str, user_id: str) -> PersonData
             else None
         ),
         reviews=reviews.review_data(session, workspace_id, user_id),
+        insight_dms=tuple(
+            insight_post(row)
+            for row in session.scalars(
+                select(InsightPost).where(*_mine(InsightPost, workspace_id, user_id)).order_by(InsightPost.week_start)
+            )
+        ),
     )
 
 

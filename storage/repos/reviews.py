@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -94,10 +94,11 @@ _KEY = (
 )
 # Built once: a card is read with every stored answer (inside the answer's own transaction).
 _CARD_OF = select(ReviewCard).where(*_KEY, ReviewCard.question_id == bindparam("question_id"))
-# Oldest due first, from ix_review_cards_due alone (it holds the question id too: no table reads).
+# Oldest due first, from ix_review_cards_due alone (it holds the question id too: no table reads). Only cards
+# of live questions: a retired question's card stays the oldest due forever and would fill the day's places.
 _DUE = (
     select(ReviewCard.question_id)
-    .where(*_KEY, ReviewCard.due < bindparam("before"))
+    .where(*_KEY, ReviewCard.due < bindparam("before"), ReviewCard.question_id.in_(bindparam("live", expanding=True)))
     .order_by(ReviewCard.due)
     .limit(bindparam("limit"))
 )
@@ -127,16 +128,25 @@ def save_card(session: Session, card: ReviewCardRecord) -> None:
     session.connection().execute(_save_statement(session.get_bind().dialect.name), values)
 
 
-def due_question_ids(session: Session, wanted: Iterable[tuple[str, str, datetime]], limit: int = 3) -> list[list[str]]:
-    """For each (workspace, person, before): the question ids of their cards due before then, oldest due first.
+def due_question_ids(
+    session: Session, wanted: Iterable[tuple[str, str, datetime]], live: Collection[str], limit: int = 3
+) -> list[list[str]]:
+    """For each (workspace, person, before): the question ids of their cards due before then, oldest due first,
+    among the `live` question ids (cards of retired questions are kept but never due).
 
     One indexed range scan per person. SQLite runs them one by one on one connection (in-process calls are
     cheap); PostgreSQL gets them a thousand people per statement (a LATERAL join), saving a round trip each."""
-    wanted = list(wanted)
+    wanted, live = list(wanted), list(live)
     connection = session.connection()
+    if not live:
+        return [[] for _ in wanted]
     if connection.dialect.name != "postgresql":
         return [
-            list(connection.execute(_DUE, {"workspace_id": w, "user_id": u, "before": b, "limit": limit}).scalars())
+            list(
+                connection.execute(
+                    _DUE, {"workspace_id": w, "user_id": u, "before": b, "live": live, "limit": limit}
+                ).scalars()
+            )
             for w, u, b in wanted
         ]
     found: dict[tuple[str, str], list[str]] = {}
@@ -151,6 +161,7 @@ def due_question_ids(session: Session, wanted: Iterable[tuple[str, str, datetime
                 ReviewCard.workspace_id == people.c.ws,
                 ReviewCard.user_id == people.c.uid,
                 ReviewCard.due < people.c.before,
+                ReviewCard.question_id.in_(live),
             )
             .order_by(ReviewCard.due)
             .limit(limit)
@@ -167,10 +178,15 @@ def due_question_ids(session: Session, wanted: Iterable[tuple[str, str, datetime
 
 
 def due_summary(
-    session: Session, workspace_id: str, user_id: str, before: datetime
+    session: Session, workspace_id: str, user_id: str, before: datetime, live: Collection[str]
 ) -> tuple[int, datetime | None, int]:
-    """(cards due before `before`, the next due time of any card, all cards) of a person."""
-    mine = (ReviewCard.workspace_id == workspace_id, ReviewCard.user_id == user_id)
+    """(cards due before `before`, the next due time of any card, all cards) of a person, counting only cards
+    of the `live` question ids."""
+    mine = (
+        ReviewCard.workspace_id == workspace_id,
+        ReviewCard.user_id == user_id,
+        ReviewCard.question_id.in_(list(live)),
+    )
     due = session.scalar(select(func.count()).where(*mine, ReviewCard.due < before)) or 0
     first, total = session.execute(select(func.min(ReviewCard.due), func.count()).where(*mine)).one()
     return due, first, total or 0

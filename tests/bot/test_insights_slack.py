@@ -67,7 +67,8 @@ def test_tutor_insights_shows_real_figures_against_last_week(ctx, slack, fake_sl
     seed(ctx, people[:3], "data", right=3)
     seed(ctx, ["U5"], "data", right=1, days_ago=30)  # answered here once, long ago
     text = ask(slack, fake_slack, "insights")
-    assert "4 of the 5 people who have ever answered" in text
+    # 4 of 5 would single out the one who did not take part
+    assert "Most of the 5 people who have ever answered" in text and "4 of the 5" not in text
     assert "Drift" in text and "25% (▼ -50 pts from 75%)" in text
     assert "1. " in text and "most missed" in text  # drift's question, missed by 3 of 4
     assert "U1" not in text and "U2" not in text  # no figure names a person
@@ -146,6 +147,8 @@ def test_weekly_dm_on_off_and_export_forget(ctx, slack, fake_slack, monday):
     assert fake_slack.uploads and fake_slack.of("files.completeUploadExternal")[0].params["channel_id"] == "DU1"
     exported = export_person(ctx, "T1", "U1")
     assert exported["insights_weekly"]["channel_id"] == "C1"
+    [sent] = exported["insights_weekly_dms"]  # what forget-user deletes, export shows
+    assert sent["week_start"] == "2026-03-09" and sent["message_ts"] == dm[0]["ts"] and sent["chart_file_id"]
     assert "off" in slack.command("insights weekly off").json()["text"]
     monday.now += timedelta(days=7)
     assert weekly.send_weekly(ctx) == 0
@@ -167,6 +170,42 @@ def test_a_weekly_dm_that_cannot_be_delivered_switches_the_person_off(ctx, slack
     monday.now += timedelta(days=7)
     calls = len(fake_slack.of(where))
     assert weekly.send_weekly(ctx) == 0 and len(fake_slack.of(where)) == calls  # never tried again
+
+
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        ("chat.postMessage", "invalid_blocks"),
+        ("chat.postMessage", "msg_too_long"),
+        ("chat.postMessage", "no_permission"),
+        ("conversations.open", "missing_scope"),
+    ],
+)
+def test_a_plainly_refused_weekly_dm_is_not_retried_every_tick(ctx, slack, fake_slack, monday, where, error):
+    """A refusal that is neither a lost answer nor a rate limit will not change in two minutes: the week's send
+    ends there (the person stays subscribed for next week)."""
+    seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3)
+    assert "Every Monday" in slack.command("insights weekly on").json()["text"]
+    fake_slack.fault(where, "error", times=None, error=error)
+    monday.now = NOW + timedelta(hours=1)
+    assert weekly.send_weekly(ctx) == 0
+    calls = len(fake_slack.of(where))
+    for _ in range(3):
+        monday.now += timedelta(minutes=3)
+        assert weekly.send_weekly(ctx) == 0
+    assert len(fake_slack.of(where)) == calls
+    assert export_person(ctx, "T1", "U1")["insights_weekly"] is not None
+
+
+def test_a_rate_limited_weekly_dm_is_tried_again(ctx, slack, fake_slack, monday):
+    seed(ctx, ["U1", "U2", "U3"], "drift", right=2, days_ago=3)
+    assert "Every Monday" in slack.command("insights weekly on").json()["text"]
+    fake_slack.fault("chat.postMessage", "error", times=1, error="ratelimited")
+    monday.now = NOW + timedelta(hours=1)
+    assert weekly.send_weekly(ctx) == 0
+    monday.now += timedelta(minutes=3)
+    assert weekly.send_weekly(ctx) == 1
+    assert len([m for m in fake_slack.messages("DU1") if m.get("blocks")]) == 1
 
 
 def test_cli_prints_the_figures_and_writes_the_chart(ctx, db_url, tmp_path):

@@ -252,9 +252,82 @@ def check_oldest_due_first(ctx) -> None:
                 reviews.save_card(session, ReviewCardRecord("T1", user, f"q{n}", 2, None, 1.0, 5.0, due, base, 1, 0))
     before = base + timedelta(days=6)
     wanted = [("T1", "A", before), ("T1", "B", base), ("T1", "C", before), ("T2", "A", before)]
+    live = {f"q{n}" for n in range(5)}
     with reading(ctx.sessions) as session:
-        assert reviews.due_question_ids(session, wanted) == [["q1", "q3", "q2"], [], [], []]
+        assert reviews.due_question_ids(session, wanted, live) == [["q1", "q3", "q2"], [], [], []]
+        # a retired question's card is never due: the next oldest live cards take its place
+        assert reviews.due_question_ids(session, wanted[:1], live - {"q1"}) == [["q3", "q2", "q0"]]
 
 
 def test_due_cards_are_the_three_oldest_due_per_person(ctx):
     check_oldest_due_first(ctx)
+
+
+def test_cards_of_retired_questions_do_not_block_the_live_ones(ctx, slack, fake_slack, clock):
+    """Cards whose question left the bank are the oldest due forever; they must neither fill the day's three
+    places (the day claimed `nothing due`) nor count in `/tutor review`."""
+    live, old = ctx.bank.questions[0].id, datetime(2001, 1, 1)
+    with transaction(ctx.sessions) as session:
+        reviews.save_setting(session, "T1", "U1", True, "00:00", old)
+        for n in range(3):
+            reviews.save_card(session, ReviewCardRecord("T1", "U1", f"retired-{n}", 2, None, 1.0, 5.0, old, old, 1, 0))
+        due = datetime(2002, 1, 1)
+        reviews.save_card(session, ReviewCardRecord("T1", "U1", live, 2, None, 1.0, 5.0, due, due, 1, 0))
+    clock.now = datetime(2026, 3, 3, 10, 0)
+    status = slack.command("review").json()["text"]
+    assert "1 question(s) due now" in status and "You have 1 card(s)" in status, status
+    assert delivery.post_due(ctx) == ["U1: sent 1 card(s)"]
+    [dm] = dms(fake_slack)
+    assert _question_id(dm.params["blocks"], "review") == live
+
+
+def test_a_time_budget_leaves_the_rest_for_the_next_tick(ctx, fake_slack, clock):
+    """A slow Slack must not hold the scheduler's tick: once the budget is spent, nobody else is claimed, and
+    the next call sends to the people left, one DM each. At least one person goes out per call, whatever the
+    budget, so the queue always moves."""
+    seed_due_people(ctx, 3)
+    clock.now = datetime(2026, 3, 3, 10, 0)
+    fake_slack.latency_by_method["chat.postMessage"] = 0.2  # each send outlasts the whole budget
+    reports = [delivery.post_due(ctx, budget_seconds=0.1) for _ in range(3)]
+    assert all(len([line for line in r if line.endswith("sent 2 card(s)")]) == 1 for r in reports), reports
+    assert [r[1:] for r in reports] == [["2 more left for the next tick"], ["1 more left for the next tick"], []]
+    assert delivery.post_due(ctx, budget_seconds=0.1) == []
+    assert sorted(c.params["channel"] for c in fake_slack.of("chat.postMessage")) == ["DP0", "DP1", "DP2"]
+
+
+def test_the_scheduler_gives_review_dms_a_time_budget():
+    from bot.services.operations import scheduler
+
+    assert delivery.post_due not in scheduler.STEPS
+    assert 0 < scheduler.REVIEW_BUDGET_SECONDS < 60  # /readyz wants a tick within 60 s
+
+
+def test_a_second_click_on_a_review_card_is_not_graded_again(ctx, slack, fake_slack, clock):
+    """Only the first answer on a card counts; a second click must say so, not show a fresh verdict."""
+    question_id = answer_practice(ctx, slack, fake_slack, right=False)
+    slack.command("review on 09:00")
+    ctx.background.drain(10)
+    clock.now = datetime(2026, 3, 3, 9, 30)
+    assert delivery.post_due(ctx) == ["U1: sent 1 card(s)"]
+    [dm] = dms(fake_slack)
+    question = ctx.bank.questions_by_id[question_id]
+    replies = []
+    for n in range(2):
+        before = len(fake_slack.of("response_url"))
+        payload = answer_click(
+            dm.params["blocks"],
+            min(question.correct_indexes),
+            prefix="review",
+            channel="DU1",
+            message_ts="1772500000.000100",
+            response_url=fake_slack.response_url(f"again{n}"),
+        )
+        if len(question.correct_indexes) > 1:
+            options = [{"value": str(i)} for i in sorted(question.correct_indexes)]
+            payload["state"] = {"values": {f"review:{question_id}": {"review_boxes": {"selected_options": options}}}}
+        assert slack.block_action(payload).status == 200
+        replies.append(fake_slack.wait_for("response_url", before + 1)[before].params)
+    assert "already answered" not in replies[0]["text"], replies[0]
+    assert replies[1]["text"] == "You already answered this one; only your first answer counts.", replies[1]
+    assert "blocks" not in replies[1]
+    assert card(ctx, question_id).reviews == 2  # the practice answer, then the first review click only

@@ -15,8 +15,11 @@ anything was sent frees the day for the next tick."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
+from datetime import time as clock_time
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -48,10 +51,11 @@ class Due:
     question_ids: list[str]
 
 
-def pick_due(session: Session, now: datetime) -> list[Due]:
-    """Everyone whose review time has come today and whose day is unclaimed, with up to 3 due cards each."""
+def pick_due(session: Session, now: datetime, live: Collection[str]) -> list[Due]:
+    """Everyone whose review time has come today and whose day is unclaimed, with up to 3 due cards each (of the
+    `live` question ids: a retired question's card never takes a place)."""
     waiting = []
-    times: dict[str, time] = {}  # parsed once per distinct time, not per person
+    times: dict[str, clock_time] = {}  # parsed once per distinct time, not per person
     for setting in reviews.enabled_settings(session):
         tz = review_rules.zone(setting.tz)
         at = times.get(setting.review_time) or times.setdefault(setting.review_time, parse_time(setting.review_time))
@@ -65,18 +69,26 @@ def pick_due(session: Session, now: datetime) -> list[Due]:
     picked = reviews.due_question_ids(
         session,
         ((s.workspace_id, s.user_id, review_rules.day_end(day, tz)) for s, day, tz in unclaimed),
+        live,
         review_rules.CARDS_PER_DAY,
     )
     return [Due(setting, day, ids) for (setting, day, _), ids in zip(unclaimed, picked, strict=True)]
 
 
-def post_due(ctx: Context) -> list[str]:
-    """Send every review that is due now. Safe to run anywhere, any number of times at once."""
-    now = ctx.clock()
+def post_due(ctx: Context, budget_seconds: float | None = None) -> list[str]:
+    """Send every review that is due now. Safe to run anywhere, any number of times at once.
+
+    With a budget, nobody more is claimed once it is spent (at least one person always goes): the people left
+    stay unclaimed and go out on the next call, so a slow Slack cannot hold up the scheduler's tick."""
+    started, now = time.monotonic(), ctx.clock()
     with reading(ctx.sessions) as session:
-        due = pick_due(session, now)
+        due = pick_due(session, now, ctx.bank.questions_by_id.keys())
     report = []
-    for person in due:
+    for done, person in enumerate(due):
+        if done and budget_seconds is not None and time.monotonic() - started >= budget_seconds:
+            log.info("review DMs: time budget spent, %d person(s) left for the next tick", len(due) - done)
+            report.append(f"{len(due) - done} more left for the next tick")
+            break
         try:
             report.append(f"{person.setting.user_id}: {_one(ctx, person, now)}")
         except Exception as exc:  # one person's trouble must not hold up the others

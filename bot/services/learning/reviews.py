@@ -32,12 +32,12 @@ def status(ctx: Context, workspace_id: str, user_id: str) -> ReviewStatus:
         setting = reviews.get_setting(session, workspace_id, user_id)
         tz = review_rules.zone(setting.tz if setting else None)
         day = review_rules.today(now, tz)
-        due, first_due, total = reviews.due_summary(session, workspace_id, user_id, review_rules.day_end(day, tz))
+        end, live = review_rules.day_end(day, tz), ctx.bank.questions_by_id.keys()
+        due, first_due, total = reviews.due_summary(session, workspace_id, user_id, end, live)
         sent_today = (workspace_id, user_id, day) in reviews.claimed_since(session, day)
     if setting is None:
         return ReviewStatus(False, review_rules.DEFAULT_TIME, None, due, None, total)
-    at = parse_time(setting.review_time)
-    next_date = review_rules.next_review(now, at, tz, first_due, sent_today)
+    next_date = review_rules.next_review(now, tz, first_due, sent_today)
     return ReviewStatus(setting.enabled, setting.review_time, setting.tz, due, next_date, total, setting.stopped_reason)
 
 

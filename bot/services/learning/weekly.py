@@ -20,9 +20,9 @@ from bot.services.learning.insights import Target, UnknownTeam, build_report, ch
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
 from bot.services.slack.tracked import (
-    PERMANENT_ERRORS,
     RESOLVE_AFTER,
     UNDELIVERABLE_DM,
+    UNSURE_ERRORS,
     Sent,
     find_tracked,
     send_tracked,
@@ -34,6 +34,7 @@ from storage.repos import insights as repo
 
 log = logging.getLogger(__name__)
 INSIGHTS_EVENT = "lab2prod_weekly_insights"
+RATE_LIMITED = "ratelimited"  # the one plain refusal a later try may not meet
 DM_FROM = time(9, 0)  # DMs go out from Monday 09:00 in the scope channel's time zone (UTC when it has none)
 
 
@@ -111,7 +112,14 @@ def _send_one(ctx: Context, post: InsightPostRecord) -> int:
         return 0
     target, tz = found
     client = ctx.slack.for_workspace(post.workspace_id)
-    conversation = post.target if post.user_id is None else _open_dm(client, post.user_id)
+    try:
+        conversation = post.target if post.user_id is None else _open_dm(client, post.user_id)
+    except SlackApiError as exc:
+        if not _plain_refusal(exc):
+            raise
+        log.warning("Slack refused a DM for the weekly insights (%s): skipped this week", slack_error(exc))
+        _finish(ctx, post, None)
+        return 0
     if conversation is None:
         _switch_off(ctx, post)
         return 0
@@ -134,7 +142,7 @@ def _send_one(ctx: Context, post: InsightPostRecord) -> int:
         log.warning("Slack refused the weekly insights for %s: %s", post.target, result.refused)
         if post.user_id is not None and result.refused in UNDELIVERABLE_DM:
             _switch_off(ctx, post)
-        elif result.refused in PERMANENT_ERRORS:
+        elif result.refused != RATE_LIMITED:  # a plain no will not change in two minutes: this week is skipped
             _finish(ctx, post, None)
         return 0
     if not result.ts:
@@ -150,6 +158,12 @@ def _switch_off(ctx: Context, post: InsightPostRecord) -> None:
     with transaction(ctx.sessions) as session:
         repo.unsubscribe(session, post.workspace_id, str(post.user_id))
     _finish(ctx, post, None)
+
+
+def _plain_refusal(exc: SlackApiError) -> bool:
+    """Slack said no, clearly and not for now only: neither a rate limit nor an answer that may hide a success."""
+    error = slack_error(exc)
+    return exc.response.status_code < 500 and error not in UNSURE_ERRORS and error != RATE_LIMITED
 
 
 def _open_dm(client: WebClient, user_id: str) -> str | None:

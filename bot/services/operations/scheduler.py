@@ -20,6 +20,15 @@ from bot.services.runtime.context import Context
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 30.0
+# Review DMs go one by one at Slack's pace; past this, the people left wait for the next tick, so quiz posts
+# and reveals behind them are not held up and /readyz (a tick within 60 s) stays green.
+REVIEW_BUDGET_SECONDS = 15.0
+
+
+def post_reviews(ctx: Context) -> list[str]:
+    """Personal review DMs, within the tick's budget for them."""
+    return delivery.post_due(ctx, budget_seconds=REVIEW_BUDGET_SECONDS)
+
 
 STEPS: tuple[Callable[[Context], Any], ...] = (
     posting.resolve_unsure,
@@ -29,7 +38,7 @@ STEPS: tuple[Callable[[Context], Any], ...] = (
     reveals.close_due,
     reveals.refresh_counts,
     delivery.resolve_unsure,  # review DMs whose answer was lost: found, or sent again once
-    delivery.post_due,  # personal review DMs
+    post_reviews,  # personal review DMs
     recovery.retry_unhandled,
     questions.forget_old_events,
 )

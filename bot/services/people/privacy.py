@@ -149,6 +149,15 @@ def export_person(ctx: Context, workspace_id: str, user_id: str) -> dict[str, An
         "insights_weekly": {**data.insights_weekly, "since": iso(data.insights_weekly["since"])}
         if data.insights_weekly
         else None,
+        "insights_weekly_dms": [
+            {
+                "week_start": iso(p.week_start),
+                "attempted_at": iso(p.attempted_at),
+                "message_ts": p.message_ts,
+                "chart_file_id": p.chart_file_id,
+            }
+            for p in data.insight_dms
+        ],
         "pending_events": [
             {"event_id": e.event_id, "seen_at": iso(e.seen_at), "payload": _payload(e.payload)}
             for e in data.pending_events

@@ -19,6 +19,7 @@ from storage.db import reading
 from storage.records import AnswerRecord
 from storage.repos import answers, posts
 
+ALREADY_ANSWERED = "You already answered this one; only your first answer counts."
 UNREADABLE = "I couldn't read that answer; please click again (or try `/tutor quiz`)."
 
 
@@ -54,7 +55,8 @@ def answer_practice(
     chosen: frozenset[int],
     message_ts: str | None = None,
 ) -> Outcome:
-    """Grade and keep a practice answer; a replay of the same click on the same message is stored once."""
+    """Grade and keep a practice answer; a replay of the same click on the same message is stored once, and told
+    that only the first answer counts."""
     question = ctx.bank.questions_by_id.get(question_id)
     if question is None:
         return Outcome("That practice question is no longer in the bank. Try `/tutor quiz` again.")
@@ -62,7 +64,8 @@ def answer_practice(
     if problem:
         return Outcome(problem)
     result, answer = graded(question, chosen, workspace_id, user_id, ctx.clock(), practice=True, message_ts=message_ts)
-    ctx.writes.run(lambda session: store(session, answer))
+    if not ctx.writes.run(lambda session: store(session, answer)):  # a second click on the same card
+        return Outcome(ALREADY_ANSWERED)
     title = topic_title(ctx, question)
     return Outcome(verdict(result), lambda: feedback_blocks(question, chosen, result, title), True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks.insight_blocks import insight_lines
+from bot.blocks.insight_blocks import insight_lines, insight_summary
 from bot.tutor.command_parser import parse_command
 from bot.tutor.insights import build_insights, chart_series, period_bounds, shown, trend_word, week_bounds
 
@@ -48,6 +48,18 @@ def test_two_people_show_nothing_and_say_why():
     assert r.too_few and r.active is None and r.topics == ()
     text = "\n".join(insight_lines(r))
     assert "Fewer than 3 of the 5 people" in text and "%" not in text
+
+
+def test_participation_never_singles_out_the_one_or_two_who_stayed_away():
+    def said(people: int, ever: int) -> str:
+        r = report({"data": T(10, 5, people)}, ever=ever)
+        return "\n".join(insight_lines(r)) + "\n" + insight_summary(r)
+
+    assert "Most of the 5 people who have ever answered took part" in said(4, 5)
+    assert "4 of the 5" not in said(4, 5) and "4 took part" not in said(4, 5)
+    assert "Most of the 5 people" in said(3, 5) and "3 of the 5" not in said(3, 5)
+    assert "3 of the 6 people who have ever answered took part" in said(3, 6)  # 3 stayed away: no one is shown
+    assert "4 of the 4 people" in said(4, 4) and "4 took part" in said(4, 4)
 
 
 def test_a_scope_with_two_people_ever_shows_nothing():

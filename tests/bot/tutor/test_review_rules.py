@@ -45,12 +45,22 @@ def test_local_day_and_zone_fallback():
 
 
 def test_next_review_date():
-    now, at = datetime(2026, 3, 2, 8, 0), time(9, 0)
+    now = datetime(2026, 3, 2, 8, 0)
     utc = review_rules.zone("UTC")
-    assert review_rules.next_review(now, at, utc, None, False) is None
-    assert review_rules.next_review(now, at, utc, datetime(2026, 3, 1), False) == date(2026, 3, 2)
-    assert review_rules.next_review(now, at, utc, datetime(2026, 3, 1), True) == date(2026, 3, 3)
-    assert review_rules.next_review(now, at, utc, datetime(2026, 3, 9, 23), False) == date(2026, 3, 9)
+    assert review_rules.next_review(now, utc, None, False) is None
+    assert review_rules.next_review(now, utc, datetime(2026, 3, 1), False) == date(2026, 3, 2)
+    assert review_rules.next_review(now, utc, datetime(2026, 3, 1), True) == date(2026, 3, 3)
+    assert review_rules.next_review(now, utc, datetime(2026, 3, 9, 23), False) == date(2026, 3, 9)
+
+
+def test_a_review_time_passed_today_but_unclaimed_still_means_today():
+    """The next tick sends today's DM (it is due until local midnight), so the status must not say tomorrow."""
+    now, utc = datetime(2026, 3, 2, 10, 0), review_rules.zone("UTC")  # the review time, 09:00, has passed
+    assert review_rules.next_review(now, utc, datetime(2026, 3, 1), False) == date(2026, 3, 2)
+    assert review_rules.next_review(now, utc, datetime(2026, 3, 2, 23, 0), False) == date(2026, 3, 2)
+    assert review_rules.next_review(now, utc, datetime(2026, 3, 1), True) == date(2026, 3, 3)
+    ny = review_rules.zone("America/New_York")  # 23:30 in New York on Mar 2, already Mar 3 in UTC
+    assert review_rules.next_review(datetime(2026, 3, 3, 4, 30), ny, datetime(2026, 3, 1), False) == date(2026, 3, 2)
 
 
 def test_review_commands_parse():
