@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from bot.tutor.model_vote import for_model
+
 LABELLED = [
     Path(__file__).parent / "data" / "eval_questions.yaml",
     Path(__file__).parent / "data" / "fresh_questions.yaml",
@@ -42,7 +44,7 @@ def labels(paths: Iterable[Path] = LABELLED) -> dict[str, str | None]:
     known: dict[str, str | None] = {}
     for path in paths:
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
-            known[entry["q"]] = entry["topic"]
+            known[for_model(entry["q"])] = entry["topic"]  # as the model is sent it: no Slack markup
     return known
 
 
@@ -50,7 +52,7 @@ class FakeOpenAI:
     def __init__(self, mode: str = "correct", extra: dict[str, str | None] | None = None) -> None:
         self.mode = mode
         self.hang_seconds = 30.0
-        self.labels = {**labels(), **(extra or {})}
+        self.labels = {**labels(), **{for_model(q): t for q, t in (extra or {}).items()}}
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())

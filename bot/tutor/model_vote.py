@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.tutor.reading import Band, Match
+from bot.tutor.reading.words import SLACK_TOKEN
 
 SIDE_CHARS = 140  # each side of a topic is cut to about this: the gist, and a request that stays small
 MODEL_CONFIDENCE = 0.9  # the model gives no probability; a pick it makes is reported with this confidence
@@ -103,6 +104,12 @@ def json_schema(topic_ids: Sequence[str]) -> dict[str, object]:
             "additionalProperties": False,
         },
     }
+
+
+def for_model(question: str) -> str:
+    """The question as the model sees it: without Slack markup (mentions, channels, links, @names), so no person,
+    channel or workspace id or name leaves with it. The local reader ignores this markup too."""
+    return " ".join(SLACK_TOKEN.sub(" ", question).split())
 
 
 def parse_reply(text: str | None, topic_ids: Iterable[str]) -> Vote:

@@ -16,7 +16,7 @@ import yaml
 from bot import metrics
 from bot.config import LlmSettings, Settings
 from bot.services.runtime.language_model import LanguageModel, read, wants_model
-from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, topic_lines
+from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, for_model, topic_lines
 from bot.tutor.reading import Match, build_readers
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
@@ -104,6 +104,16 @@ def test_the_request_holds_the_topics_and_the_question_and_nothing_else(fake):
     assert set(body) <= {"model", "messages", "response_format", "temperature"}
 
 
+def test_slack_markup_never_reaches_the_model(fake):
+    raw = "is <@U0PRIVATE|alice> right about drift in <#C0SECRET|ml-team>? see <https://x.example/a|doc> @bob"
+    read(MATCHER, model_at(fake.url), raw)
+    [body] = fake.requests
+    sent = json.dumps(body)
+    for secret in ("U0PRIVATE", "alice", "C0SECRET", "ml-team", "x.example", "bob"):
+        assert secret not in sent
+    assert body["messages"][1]["content"] == "is right about drift in ? see"
+
+
 def test_a_server_without_structured_output_is_asked_plainly_from_then_on(fake):
     fake.mode = "no_structured"
     model = model_at(fake.url)
@@ -156,7 +166,8 @@ def test_the_trade_off_of_asking_only_when_unsure_is_measured(fake):
             asked = sum(wants_model(replay, MATCHER.match(e["q"])) for e in entries)  # type: ignore[arg-type]
             result = figures(lambda q, r=replay: read(MATCHER, r, q)[0], entries)  # type: ignore[arg-type]
             rows.append(f"{name:28} ask {when.value:6}: asked {asked / len(entries):6.1%}, {result.line()}")
-            assert asked == len(entries) or when is AskWhen.UNSURE
+            # 'always' asks about every question with words left once Slack markup is cut (a bare mention has none)
+            assert asked == sum(bool(for_model(e["q"])) for e in entries) or when is AskWhen.UNSURE
     print("\n" + "\n".join(rows))
 
 

@@ -1,11 +1,12 @@
 """The optional language-model reader: asks an OpenAI-compatible server which topic a question is about.
 
 Off unless LAB2PROD_LLM_URL and LAB2PROD_LLM_MODEL are set. Each request carries the topic list and the question
-text, nothing else (no person, channel or workspace). No answer waits for it longer than BUDGET_SECONDS: the SDK
-has that timeout and no retries, and the caller stops waiting at the same deadline even if the server trickles
-bytes. Every way a request can fail leaves the local reader's verdict in place and is counted in
-lab2prod_llm_requests_total{outcome}. Never called on an ack path: DMs and mentions are read on the background
-pool, and /tutor acks first and answers through its response_url (bot/services/asking/questions.py).
+text, nothing else (no person, channel or workspace: Slack mentions, channels and links are cut from the text).
+No answer waits for it longer than BUDGET_SECONDS: the SDK has that timeout and no retries, and the caller stops
+waiting at the same deadline even if the server trickles bytes. Every way a request can fail leaves the local
+reader's verdict in place and is counted in lab2prod_llm_requests_total{outcome}. Never called on an ack path:
+DMs and mentions are read on the background pool, and /tutor acks first and answers through its response_url
+(bot/services/asking/questions.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.tutor.model_vote import (
     TopicLine,
     Vote,
     combine,
+    for_model,
     instructions,
     json_schema,
     parse_reply,
@@ -69,7 +71,7 @@ class LanguageModel:
     def vote(self, question: str) -> Vote:
         """The model's pick for one question, within the budget; any failure is a Vote with its outcome."""
         deadline = time.monotonic() + self.budget
-        future = self._pool.submit(self._ask, question, deadline)
+        future = self._pool.submit(self._ask, for_model(question), deadline)
         try:
             vote = future.result(timeout=self.budget)
         except FutureTimeout:
@@ -163,7 +165,7 @@ def read(
 
 def wants_model(model: LanguageModel | None, local: Match) -> bool:
     """Whether the model is asked about this question (so it must be answered off the ack path)."""
-    return model is not None and bool(local.question.strip()) and should_ask(local, model.when)
+    return model is not None and bool(for_model(local.question)) and should_ask(local, model.when)
 
 
 def refine(model: LanguageModel | None, local: Match, followup: str | None = None) -> tuple[Match, str]:
