@@ -17,7 +17,7 @@ from bot import metrics
 from bot.config import LlmSettings, Settings
 from bot.services.runtime.language_model import LanguageModel, read, wants_model
 from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, for_model, topic_lines
-from bot.tutor.reading import Match, build_readers
+from bot.tutor.reading import Band, Match, build_readers
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
 from tests.cli_runs import run
@@ -112,6 +112,13 @@ def test_slack_markup_never_reaches_the_model(fake):
     for secret in ("U0PRIVATE", "alice", "C0SECRET", "ml-team", "x.example", "bob"):
         assert secret not in sent
     assert body["messages"][1]["content"] == "is right about drift in ? see"
+
+
+def test_a_followup_the_local_reader_answered_from_the_conversation_is_not_put_to_the_model(fake):
+    fake.labels["and in research?"] = "objectives"  # the model, which never sees the conversation, would overturn it
+    match, reader = read(MATCHER, model_at(fake.url), "and in research?", "drift")
+    assert (match.topic, match.band, match.facet, reader) == ("drift", Band.ANSWER, "research", "local")
+    assert fake.requests == []
 
 
 def test_a_server_without_structured_output_is_asked_plainly_from_then_on(fake):

@@ -26,6 +26,7 @@ from bot.tutor.model_vote import (
     Outcome,
     TopicLine,
     Vote,
+    answered_from_conversation,
     combine,
     for_model,
     instructions,
@@ -169,8 +170,9 @@ def wants_model(model: LanguageModel | None, local: Match) -> bool:
 
 
 def refine(model: LanguageModel | None, local: Match, followup: str | None = None) -> tuple[Match, str]:
-    """The local verdict with the model's vote, when the model is asked about it."""
-    if model is None or not wants_model(model, local):
+    """The local verdict with the model's vote, when the model is asked about it (never about a follow-up the
+    local reader answered from the conversation: the model would see the follow-up alone)."""
+    if model is None or not wants_model(model, local) or answered_from_conversation(local, followup):
         return local, "local"
     final = combine(local, model.vote(local.question), followup)
     return final, "local" if final == local else "model"
