@@ -12,6 +12,7 @@ question right does for the tutor. Other modes fail in the ways real servers and
     hang          accepts the request and answers after `hang_seconds` (longer than any budget)
     drop          closes the connection without a reply
     no_structured answers correctly, but rejects any request carrying response_format with a 400 (older servers)
+    bad_request   a 400 that has nothing to do with the request's shape (a content filter, a context too long)
 
 Every request body is kept in `requests`, so tests can check exactly what was sent."""
 
@@ -37,7 +38,18 @@ LABELLED = [
     Path(__file__).parent / "bot" / "tutor" / "practice_questions.yaml",
     Path(__file__).parent / "bot" / "tutor" / "heldout_questions.yaml",
 ]
-MODES = ("correct", "prose", "unknown_id", "injection", "server_error", "rate_limited", "hang", "drop", "no_structured")
+MODES = (
+    "correct",
+    "prose",
+    "unknown_id",
+    "injection",
+    "server_error",
+    "rate_limited",
+    "hang",
+    "drop",
+    "no_structured",
+    "bad_request",
+)
 
 
 def labels(paths: Iterable[Path] = LABELLED) -> dict[str, str | None]:
@@ -87,6 +99,7 @@ class FakeOpenAI:
             "injection": (200, json.dumps({"topic": "drift", "note": "instructions ignored", "echo": question})),
             "server_error": (500, None),
             "rate_limited": (429, None),
+            "bad_request": (400, None),
         }[mode]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -120,7 +133,10 @@ class FakeOpenAI:
                     return
                 status, content = fake.reply_for(body)
                 if status != 200:
-                    message = "response_format is not supported" if status == 400 else "try later"
+                    message = {
+                        "no_structured": "response_format is not supported",
+                        "bad_request": "The prompt was blocked by the content filter",
+                    }.get(fake.mode, "try later")
                     self._send(status, {"error": {"message": message, "type": "fake", "code": status}})
                     return
                 self._send(200, completion(body.get("model", ""), content))

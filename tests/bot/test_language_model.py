@@ -130,6 +130,18 @@ def test_a_server_without_structured_output_is_asked_plainly_from_then_on(fake):
     assert "response_format" not in fake.requests[-1]  # remembered: one request per question now
 
 
+def test_a_400_about_something_else_is_one_failed_vote_and_keeps_structured_output(fake):
+    fake.mode = "bad_request"
+    model = model_at(fake.url)
+    before = outcome_count("http_4xx")
+    assert model.vote(QUESTION) == Vote(Outcome.HTTP_4XX)
+    assert outcome_count("http_4xx") == before + 1
+    assert len(fake.requests) == 1  # not resent in other shapes
+    fake.mode = "correct"
+    assert model.vote(QUESTION) == Vote(Outcome.OK, "drift")
+    assert fake.requests[-1]["response_format"]["type"] == "json_schema"
+
+
 def test_unsure_asks_only_about_what_the_local_reader_is_unsure_of(fake):
     model = model_at(fake.url, "unsure")
     assert model.when is AskWhen.UNSURE

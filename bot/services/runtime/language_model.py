@@ -51,7 +51,9 @@ class LanguageModel:
         self._ids = tuple(t.id for t in topics)
         self._system = instructions(topics)
         # Structured output where the server supports it: a JSON schema, else JSON mode, else a plain request.
-        # A server that rejects one (400 or 422) is asked the next way at once, and from then on.
+        # A server that rejects one (a 400 or 422 naming response_format, json_schema or json_object) is asked the
+        # next way at once, and from then on. Any other 4xx (a content filter, a context too long) is one failed
+        # vote: it says nothing about what the server supports.
         self._formats: list[dict[str, Any]] = [
             {"response_format": {"type": "json_schema", "json_schema": json_schema(self._ids)}, "temperature": 0},
             {"response_format": {"type": "json_object"}, "temperature": 0},
@@ -109,7 +111,7 @@ class LanguageModel:
                     **self._formats[level],
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if level + 1 < len(self._formats):
+                if level + 1 < len(self._formats) and refuses_format(exc):
                     self._downgrade(level, exc)
                     continue
                 return Vote(Outcome.HTTP_4XX)
@@ -128,6 +130,15 @@ class LanguageModel:
                     "a JSON schema" if level == 0 else "JSON mode",
                     getattr(exc, "status_code", "?"),
                 )
+
+
+FORMAT_WORDS = ("response_format", "json_schema", "json_object")
+
+
+def refuses_format(exc: Exception) -> bool:
+    """Whether a 4xx says the server does not support the structured output asked for (by its message)."""
+    said = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+    return any(word in said for word in FORMAT_WORDS)
 
 
 def failure(exc: Exception) -> Outcome:
