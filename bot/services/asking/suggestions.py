@@ -49,7 +49,7 @@ def record_pick(
                 at=ctx.clock(),
             )
     except Exception:
-        log.exception("could not record a topic pick from %s in %s", user_id, workspace_id)
+        log.exception("could not record a topic pick in %s", workspace_id)  # no user id in the logs
 
 
 THANKS_ANYWAY = "Thanks for telling me. The authors will see which answers need work."
