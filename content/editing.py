@@ -2,13 +2,18 @@
 
 ruamel.yaml's round-trip mode reads the file into a document that remembers its layout; a new phrasing is
 appended to its topic's list, the whole file is checked with the same loader `serve` uses, and only a file
-that passes replaces the old one (through a temporary file, so a crash never leaves half a bank)."""
+that passes replaces the old one (through a temporary file, synced to disk before the rename and the directory
+after it, so a crash never leaves half a bank). Each accept holds an exclusive lock on `topics.yaml.lock` beside
+the file from its read to its write, so two accepts at once both land."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +96,25 @@ def add_phrasings(path: Path, additions: list[Addition]) -> list[Outcome]:
     A phrasing is refused when its topic is not in the file, when another topic already has it (the matcher
     would learn a contradiction), or when the file with it no longer validates. One already in its own topic
     is reported as `present` and changes nothing."""
+    try:
+        with _locked(path):
+            return _add(path, additions)
+    except OSError as exc:  # the lock file cannot be made: a read-only directory, say
+        return [Outcome(a, "refused", f"cannot lock {path}: {exc}") for a in additions]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock across read, edit and write; another accept (a thread or a process) waits for it."""
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _add(path: Path, additions: list[Addition]) -> list[Outcome]:
     yaml = _yaml()
     try:
         original = path.read_text(encoding="utf-8")
@@ -130,5 +154,12 @@ def add_phrasings(path: Path, additions: list[Addition]) -> list[Outcome]:
 def _replace(path: Path, text: str) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".tmp", dir=path.parent, delete=False, encoding="utf-8") as out:
         out.write(text)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the rename: a crash leaves the old bank or the new, never an empty one
     os.chmod(out.name, path.stat().st_mode & 0o777)  # a temporary file is private; the bank keeps its own mode
     os.replace(out.name, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a crash
+    finally:
+        os.close(directory)

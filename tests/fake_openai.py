@@ -12,6 +12,7 @@ question right does for the tutor. Other modes fail in the ways real servers and
     hang          accepts the request and answers after `hang_seconds` (longer than any budget)
     drop          closes the connection without a reply
     no_structured answers correctly, but rejects any request carrying response_format with a 400 (older servers)
+    bad_request   a 400 that has nothing to do with the request's shape (a content filter, a context too long)
 
 Every request body is kept in `requests`, so tests can check exactly what was sent."""
 
@@ -28,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from bot.tutor.model_vote import for_model
+
 LABELLED = [
     Path(__file__).parent / "data" / "eval_questions.yaml",
     Path(__file__).parent / "data" / "fresh_questions.yaml",
@@ -35,14 +38,25 @@ LABELLED = [
     Path(__file__).parent / "bot" / "tutor" / "practice_questions.yaml",
     Path(__file__).parent / "bot" / "tutor" / "heldout_questions.yaml",
 ]
-MODES = ("correct", "prose", "unknown_id", "injection", "server_error", "rate_limited", "hang", "drop", "no_structured")
+MODES = (
+    "correct",
+    "prose",
+    "unknown_id",
+    "injection",
+    "server_error",
+    "rate_limited",
+    "hang",
+    "drop",
+    "no_structured",
+    "bad_request",
+)
 
 
 def labels(paths: Iterable[Path] = LABELLED) -> dict[str, str | None]:
     known: dict[str, str | None] = {}
     for path in paths:
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
-            known[entry["q"]] = entry["topic"]
+            known[for_model(entry["q"])] = entry["topic"]  # as the model is sent it: no Slack markup
     return known
 
 
@@ -50,7 +64,7 @@ class FakeOpenAI:
     def __init__(self, mode: str = "correct", extra: dict[str, str | None] | None = None) -> None:
         self.mode = mode
         self.hang_seconds = 30.0
-        self.labels = {**labels(), **(extra or {})}
+        self.labels = {**labels(), **{for_model(q): t for q, t in (extra or {}).items()}}
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -85,6 +99,7 @@ class FakeOpenAI:
             "injection": (200, json.dumps({"topic": "drift", "note": "instructions ignored", "echo": question})),
             "server_error": (500, None),
             "rate_limited": (429, None),
+            "bad_request": (400, None),
         }[mode]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -118,7 +133,10 @@ class FakeOpenAI:
                     return
                 status, content = fake.reply_for(body)
                 if status != 200:
-                    message = "response_format is not supported" if status == 400 else "try later"
+                    message = {
+                        "no_structured": "response_format is not supported",
+                        "bad_request": "The prompt was blocked by the content filter",
+                    }.get(fake.mode, "try later")
                     self._send(status, {"error": {"message": message, "type": "fake", "code": status}})
                     return
                 self._send(200, completion(body.get("model", ""), content))

@@ -26,6 +26,15 @@ def test_eval_reads_a_yaml_set(tmp_path):
         assert label in result.stdout
 
 
+def test_eval_reads_an_empty_yaml_topic_as_off_subject(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text('- q: why do models drift in production?\n  topic: drift\n- q: how do I bake bread?\n  topic: ""\n')
+    result = run("eval", "--set", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert (out["on_subject"], out["off_subject"]) == (1, 1)
+
+
 def test_eval_reads_a_tsv_set_as_json(tmp_path):
     path = tmp_path / "mine.tsv"
     path.write_text("why do models drift in production?\tdrift\nhow do I bake bread?\t\nwhat's the weather\tnull\n")

@@ -106,13 +106,17 @@ def did_you_mean_blocks(asked: str, suggestions: Sequence[Topic]) -> list[Block]
     ]
 
 
+MAX_OTHER_TOPICS = 24  # Slack allows 25 elements in an actions block; a bank that grows stays inside it
+
+
 def instead_blocks(asked: str, others: Sequence[Topic]) -> list[Block]:
     """After a 👎 on an answer to a question: which topic the person wanted (the pick teaches nothing until an
-    author accepts it)."""
+    author accepts it). `others` nearest first: only the first MAX_OTHER_TOPICS are offered."""
+    buttons = (topic_button(t, asked=asked) for t in others[:MAX_OTHER_TOPICS])
     return [
         section("Thanks for telling me. Was your question about one of these instead?"),
         context(plain(f"You asked: {asked}", 200)),
-        actions(*(topic_button(t, asked=asked) for t in others), block_id=INSTEAD_BLOCK),
+        actions(*buttons, block_id=INSTEAD_BLOCK),
     ]
 
 

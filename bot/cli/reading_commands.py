@@ -88,8 +88,9 @@ def read_set(path: Path) -> list[dict[str, str | None]]:
     for n, item in enumerate(data, 1):
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or "topic" not in item:
             raise SystemExit(f"{path}: entry {n} needs a 'q' (text) and a 'topic' (an id, or null for off-subject)")
-        topic = item["topic"]
-        entries.append({"q": item["q"], "topic": None if topic is None else str(topic)})
+        topic = None if item["topic"] is None else str(item["topic"]).strip()
+        # As in TSV, an empty topic (or "null", "none", "~" in quotes) is off-subject, not an unknown id.
+        entries.append({"q": item["q"], "topic": None if topic is None or topic.lower() in _NULLS else topic})
     return entries
 
 

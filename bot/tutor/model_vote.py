@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.tutor.reading import Band, Match
+from bot.tutor.reading.words import SLACK_TOKEN
 
 SIDE_CHARS = 140  # each side of a topic is cut to about this: the gist, and a request that stays small
 MODEL_CONFIDENCE = 0.9  # the model gives no probability; a pick it makes is reported with this confidence
@@ -105,6 +106,12 @@ def json_schema(topic_ids: Sequence[str]) -> dict[str, object]:
     }
 
 
+def for_model(question: str) -> str:
+    """The question as the model sees it: without Slack markup (mentions, channels, links, @names), so no person,
+    channel or workspace id or name leaves with it. The local reader ignores this markup too."""
+    return " ".join(SLACK_TOKEN.sub(" ", question).split())
+
+
 def parse_reply(text: str | None, topic_ids: Iterable[str]) -> Vote:
     """Check a reply strictly: exactly one key, `topic`, whose value is a bank id or null."""
     raw = (text or "").strip()
@@ -143,19 +150,25 @@ def should_ask(match: Match, when: AskWhen) -> bool:
     return match.band is not Band.ANSWER or match.confidence < UNSURE_BELOW
 
 
+def answered_from_conversation(local: Match, followup: str | None) -> bool:
+    """Whether the local reader answered a follow-up with the conversation's topic: the model never sees the
+    conversation ("and in research?" alone says nothing), so its vote cannot improve on that answer."""
+    return followup is not None and local.band is Band.ANSWER and local.topic == followup
+
+
 def combine(local: Match, vote: Vote, followup: str | None = None) -> Match:
     """The final verdict from the local reader's and the model's.
 
-    - A failed vote changes nothing.
+    - A failed vote changes nothing, and neither does any vote on a follow-up the local reader answered from
+      the conversation (which the model never sees).
     - The model picks a topic: that topic answers (with the local reader's facet, and its own topic offered
       when the two disagree).
     - The model says off-subject while the local reader answered: the local answer becomes a "did you mean"
       with its topic first. A wrong answer is the worst outcome and a correct model's null is almost always
-      right, but a model that misreads a terse question then costs one click, not the answer. A follow-up
-      the local reader answered from the conversation (which the model never sees) keeps its answer.
+      right, but a model that misreads a terse question then costs one click, not the answer.
     - The model says off-subject and the local reader did not answer: the local verdict stands.
     """
-    if not vote.ok:
+    if not vote.ok or answered_from_conversation(local, followup):
         return local
     if vote.topic is not None:
         if local.topic == vote.topic:
@@ -167,7 +180,7 @@ def combine(local: Match, vote: Vote, followup: str | None = None) -> Match:
         return Match(
             local.question, vote.topic, MODEL_CONFIDENCE, (vote.topic, *offered), Band.ANSWER, also, local.facet
         )
-    if local.band is Band.ANSWER and local.topic is not None and local.topic != followup:
+    if local.band is Band.ANSWER and local.topic is not None:
         suggestions = tuple(dict.fromkeys((local.topic, *local.suggestions)))[:3]
         return Match(local.question, None, min(local.confidence, 0.3), suggestions, Band.DID_YOU_MEAN)
     return local

@@ -254,9 +254,39 @@ def test_a_question_whose_handler_died_is_answered_in_its_thread_later(ctx, fake
     assistant.receive_thread(dead, client, "EvD2", opened)
     clock.advance(minutes=6)
     assert recovery.retry_unhandled(ctx) == 2
+    assert ctx.background.drain(10)  # the replies are written on the background pool
     [reply] = fake_slack.of("chat.postMessage")
     assert reply.params["thread_ts"] == THREAD and reply.params["blocks"][1]["text"]["text"] == "Latency"
     assert [len(fake_slack.of(m)) for m in (SET_STATUS, SET_TITLE, SET_PROMPTS)] == [1, 1, 1]
+    clock.advance(minutes=6)
+    assert recovery.retry_unhandled(ctx) == 0
+
+
+class Held:
+    """A background pool that keeps what it is given until told to run it."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple] = []
+
+    def submit(self, job, /, *args, **kwargs) -> None:
+        self.jobs.append((job, args, kwargs))
+
+    def run(self) -> None:
+        for job, args, kwargs in self.jobs:
+            job(*args, **kwargs)
+
+
+def test_recovered_replies_go_to_the_background_pool_not_the_scheduler_thread(ctx, fake_slack, clock):
+    dead = replace(ctx, background=type("Dead", (), {"submit": lambda *a, **k: None})())
+    client = ctx.slack.default
+    assistant.receive_question(dead, client, "EvB1", Asked("latency?", "T1", "U1", DM, "assistant", THREAD))
+    assistant.receive_question(dead, client, "EvB2", Asked("drift?", "T1", "U1", DM, "assistant", "1700000109.2"))
+    clock.advance(minutes=6)
+    held = Held()
+    assert recovery.retry_unhandled(replace(ctx, background=held)) == 2
+    assert len(held.jobs) == 2 and fake_slack.of("chat.postMessage") == []  # nothing asked of Slack or a model yet
+    held.run()
+    assert len(fake_slack.of("chat.postMessage")) == 2
     clock.advance(minutes=6)
     assert recovery.retry_unhandled(ctx) == 0
 

@@ -227,3 +227,35 @@ def test_accept_quotes_what_yaml_would_misread(bank_copy):
     outcomes = add_phrasings(bank_copy, [Addition("cost", t) for t in tricky])
     assert [o.status for o in outcomes] == ["added"] * len(tricky)
     assert load_bank(bank_copy).topics["cost"].phrasings[-len(tricky) :] == tricky
+
+
+def test_the_other_topics_offer_fits_in_one_slack_actions_block():
+    from types import SimpleNamespace
+
+    from bot.blocks.answer_blocks import instead_blocks
+
+    topics = [SimpleNamespace(id=f"topic-{n}", title=f"Topic {n}") for n in range(30)]
+    [actions] = [b for b in instead_blocks("why is drift hard?", topics) if b["type"] == "actions"]  # type: ignore[arg-type]
+    assert len(actions["elements"]) == 24  # Slack allows 25 at most
+    assert [e["action_id"] for e in actions["elements"]] == [f"topic_open:topic-{n}" for n in range(24)]
+
+
+def test_accepts_at_the_same_time_all_land_in_the_file(bank_copy):
+    import threading
+
+    phrasings = [f"what does a gpu cost per hour in setup {n}" for n in range(4)]
+    start = threading.Barrier(len(phrasings))
+    outcomes: dict[str, str] = {}
+
+    def accept(phrasing: str) -> None:
+        start.wait()
+        [outcome] = add_phrasings(bank_copy, [Addition("cost", phrasing)])
+        outcomes[phrasing] = outcome.status
+
+    threads = [threading.Thread(target=accept, args=(p,)) for p in phrasings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == dict.fromkeys(phrasings, "added")
+    assert set(phrasings) <= set(load_bank(bank_copy).topics["cost"].phrasings)  # none lost to another's write

@@ -16,8 +16,8 @@ import yaml
 from bot import metrics
 from bot.config import LlmSettings, Settings
 from bot.services.runtime.language_model import LanguageModel, read, wants_model
-from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, topic_lines
-from bot.tutor.reading import Match, build_readers
+from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, for_model, topic_lines
+from bot.tutor.reading import Band, Match, build_readers
 from content.loader import load_bank
 from tests.bot.tutor.evaluation import figures, load
 from tests.cli_runs import run
@@ -104,6 +104,23 @@ def test_the_request_holds_the_topics_and_the_question_and_nothing_else(fake):
     assert set(body) <= {"model", "messages", "response_format", "temperature"}
 
 
+def test_slack_markup_never_reaches_the_model(fake):
+    raw = "is <@U0PRIVATE|alice> right about drift in <#C0SECRET|ml-team>? see <https://x.example/a|doc> @bob"
+    read(MATCHER, model_at(fake.url), raw)
+    [body] = fake.requests
+    sent = json.dumps(body)
+    for secret in ("U0PRIVATE", "alice", "C0SECRET", "ml-team", "x.example", "bob"):
+        assert secret not in sent
+    assert body["messages"][1]["content"] == "is right about drift in ? see"
+
+
+def test_a_followup_the_local_reader_answered_from_the_conversation_is_not_put_to_the_model(fake):
+    fake.labels["and in research?"] = "objectives"  # the model, which never sees the conversation, would overturn it
+    match, reader = read(MATCHER, model_at(fake.url), "and in research?", "drift")
+    assert (match.topic, match.band, match.facet, reader) == ("drift", Band.ANSWER, "research", "local")
+    assert fake.requests == []
+
+
 def test_a_server_without_structured_output_is_asked_plainly_from_then_on(fake):
     fake.mode = "no_structured"
     model = model_at(fake.url)
@@ -111,6 +128,18 @@ def test_a_server_without_structured_output_is_asked_plainly_from_then_on(fake):
     assert [("response_format" in r) for r in fake.requests] == [True, True, False]
     assert model.vote(QUESTION) == Vote(Outcome.OK, "drift")
     assert "response_format" not in fake.requests[-1]  # remembered: one request per question now
+
+
+def test_a_400_about_something_else_is_one_failed_vote_and_keeps_structured_output(fake):
+    fake.mode = "bad_request"
+    model = model_at(fake.url)
+    before = outcome_count("http_4xx")
+    assert model.vote(QUESTION) == Vote(Outcome.HTTP_4XX)
+    assert outcome_count("http_4xx") == before + 1
+    assert len(fake.requests) == 1  # not resent in other shapes
+    fake.mode = "correct"
+    assert model.vote(QUESTION) == Vote(Outcome.OK, "drift")
+    assert fake.requests[-1]["response_format"]["type"] == "json_schema"
 
 
 def test_unsure_asks_only_about_what_the_local_reader_is_unsure_of(fake):
@@ -156,7 +185,8 @@ def test_the_trade_off_of_asking_only_when_unsure_is_measured(fake):
             asked = sum(wants_model(replay, MATCHER.match(e["q"])) for e in entries)  # type: ignore[arg-type]
             result = figures(lambda q, r=replay: read(MATCHER, r, q)[0], entries)  # type: ignore[arg-type]
             rows.append(f"{name:28} ask {when.value:6}: asked {asked / len(entries):6.1%}, {result.line()}")
-            assert asked == len(entries) or when is AskWhen.UNSURE
+            # 'always' asks about every question with words left once Slack markup is cut (a bare mention has none)
+            assert asked == sum(bool(for_model(e["q"])) for e in entries) or when is AskWhen.UNSURE
     print("\n" + "\n".join(rows))
 
 

@@ -535,3 +535,17 @@ def test_a_late_retry_of_a_forgotten_event_is_not_answered_again(ctx, client, fa
     assert privacy.export_person(ctx, "T1", FORGOTTEN) is None
     with ctx.sessions() as s:
         assert s.get(ProcessedEvent, "EvU2").payload is None
+
+
+def test_a_failed_write_logs_neither_the_person_nor_the_question(ctx, tmp_path, caplog):
+    from dataclasses import replace
+
+    from storage.db import make_engine, make_sessionmaker
+
+    empty = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")  # every insert fails: there is no table
+    broken = replace(ctx, sessions=make_sessionmaker(empty))
+    suggestions.record_pick(broken, "T1", "U0SECRET", "did_you_mean", "drift", "is my secret project drifting?")
+    assert "could not record a topic pick" in caplog.text  # the failure is logged, with its traceback
+    assert "no such table" in caplog.text
+    assert "U0SECRET" not in caplog.text and "secret project" not in caplog.text
+    empty.dispose()

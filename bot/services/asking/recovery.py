@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def retry_unhandled(ctx: Context) -> int:
-    """Answer events whose handler disappeared (the process stopped between the ack and the reply)."""
+    """Answer events whose handler disappeared (the process stopped between the ack and the reply); returns how
+    many were handed to the background pool to be answered."""
     now = ctx.clock()
     with reading(ctx.sessions) as session:
         stale = inbox.pending(session, now - questions.HANDLER_LEASE)
@@ -37,9 +38,11 @@ def retry_unhandled(ctx: Context) -> int:
             with transaction(ctx.sessions) as session:
                 inbox.mark_handled(session, event.event_id, now)
             continue
+        # On the background pool, as a live event is answered: each reply may wait on Slack and on the language
+        # model, and N of them in a row would hold the scheduler's tick for N budgets.
         if str(payload.get("surface", "")).startswith("assistant"):
-            assistant.resume(ctx, client, event.event_id, payload)
+            ctx.background.submit(assistant.resume, ctx, client, event.event_id, payload)
         else:
-            questions.reply_to_message(ctx, client, event.event_id, questions.Asked(**payload))
+            ctx.background.submit(questions.reply_to_message, ctx, client, event.event_id, questions.Asked(**payload))
         done += 1
     return done

@@ -49,7 +49,7 @@ def record_pick(
                 at=ctx.clock(),
             )
     except Exception:
-        log.exception("could not record a topic pick from %s in %s", user_id, workspace_id)
+        log.exception("could not record a topic pick in %s", workspace_id)  # no user id in the logs
 
 
 THANKS_ANYWAY = "Thanks for telling me. The authors will see which answers need work."
@@ -64,7 +64,11 @@ def offer_other_topics(ctx: Context, workspace_id: str, user_id: str, topic_id: 
         )
     message: dict[str, object] = {"text": THANKS_ANYWAY, "replace_original": False, "response_type": "ephemeral"}
     if asked and learnable(asked):
-        others = [t for t in ctx.bank.topics.values() if t.id != topic_id]
+        # The local reader's suggestions for the question first (the nearest topics), then the bank's order.
+        near = {t: n for n, t in enumerate(ctx.matcher.match(asked).suggestions)}
+        others = sorted(
+            (t for t in ctx.bank.topics.values() if t.id != topic_id), key=lambda t: near.get(t.id, len(near))
+        )
         message["blocks"] = instead_blocks(asked, others)
     ctx.slack.respond(response_url, message)
 

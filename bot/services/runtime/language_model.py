@@ -1,11 +1,12 @@
 """The optional language-model reader: asks an OpenAI-compatible server which topic a question is about.
 
 Off unless LAB2PROD_LLM_URL and LAB2PROD_LLM_MODEL are set. Each request carries the topic list and the question
-text, nothing else (no person, channel or workspace). No answer waits for it longer than BUDGET_SECONDS: the SDK
-has that timeout and no retries, and the caller stops waiting at the same deadline even if the server trickles
-bytes. Every way a request can fail leaves the local reader's verdict in place and is counted in
-lab2prod_llm_requests_total{outcome}. Never called on an ack path: DMs and mentions are read on the background
-pool, and /tutor acks first and answers through its response_url (bot/services/asking/questions.py).
+text, nothing else (no person, channel or workspace: Slack mentions, channels and links are cut from the text).
+No answer waits for it longer than BUDGET_SECONDS: the SDK has that timeout and no retries, and the caller stops
+waiting at the same deadline even if the server trickles bytes. Every way a request can fail leaves the local
+reader's verdict in place and is counted in lab2prod_llm_requests_total{outcome}. Never called on an ack path:
+DMs and mentions are read on the background pool, and /tutor acks first and answers through its response_url
+(bot/services/asking/questions.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from bot.tutor.model_vote import (
     Outcome,
     TopicLine,
     Vote,
+    answered_from_conversation,
     combine,
+    for_model,
     instructions,
     json_schema,
     parse_reply,
@@ -48,7 +51,9 @@ class LanguageModel:
         self._ids = tuple(t.id for t in topics)
         self._system = instructions(topics)
         # Structured output where the server supports it: a JSON schema, else JSON mode, else a plain request.
-        # A server that rejects one (400 or 422) is asked the next way at once, and from then on.
+        # A server that rejects one (a 400 or 422 naming response_format, json_schema or json_object) is asked the
+        # next way at once, and from then on. Any other 4xx (a content filter, a context too long) is one failed
+        # vote: it says nothing about what the server supports.
         self._formats: list[dict[str, Any]] = [
             {"response_format": {"type": "json_schema", "json_schema": json_schema(self._ids)}, "temperature": 0},
             {"response_format": {"type": "json_object"}, "temperature": 0},
@@ -69,7 +74,7 @@ class LanguageModel:
     def vote(self, question: str) -> Vote:
         """The model's pick for one question, within the budget; any failure is a Vote with its outcome."""
         deadline = time.monotonic() + self.budget
-        future = self._pool.submit(self._ask, question, deadline)
+        future = self._pool.submit(self._ask, for_model(question), deadline)
         try:
             vote = future.result(timeout=self.budget)
         except FutureTimeout:
@@ -106,7 +111,7 @@ class LanguageModel:
                     **self._formats[level],
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if level + 1 < len(self._formats):
+                if level + 1 < len(self._formats) and refuses_format(exc):
                     self._downgrade(level, exc)
                     continue
                 return Vote(Outcome.HTTP_4XX)
@@ -125,6 +130,15 @@ class LanguageModel:
                     "a JSON schema" if level == 0 else "JSON mode",
                     getattr(exc, "status_code", "?"),
                 )
+
+
+FORMAT_WORDS = ("response_format", "json_schema", "json_object")
+
+
+def refuses_format(exc: Exception) -> bool:
+    """Whether a 4xx says the server does not support the structured output asked for (by its message)."""
+    said = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+    return any(word in said for word in FORMAT_WORDS)
 
 
 def failure(exc: Exception) -> Outcome:
@@ -163,12 +177,13 @@ def read(
 
 def wants_model(model: LanguageModel | None, local: Match) -> bool:
     """Whether the model is asked about this question (so it must be answered off the ack path)."""
-    return model is not None and bool(local.question.strip()) and should_ask(local, model.when)
+    return model is not None and bool(for_model(local.question)) and should_ask(local, model.when)
 
 
 def refine(model: LanguageModel | None, local: Match, followup: str | None = None) -> tuple[Match, str]:
-    """The local verdict with the model's vote, when the model is asked about it."""
-    if model is None or not wants_model(model, local):
+    """The local verdict with the model's vote, when the model is asked about it (never about a follow-up the
+    local reader answered from the conversation: the model would see the follow-up alone)."""
+    if model is None or not wants_model(model, local) or answered_from_conversation(local, followup):
         return local, "local"
     final = combine(local, model.vote(local.question), followup)
     return final, "local" if final == local else "model"

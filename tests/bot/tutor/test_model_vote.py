@@ -97,6 +97,13 @@ def test_a_followup_answered_from_the_conversation_keeps_its_answer():
     assert combine(followup, Vote(Outcome.OK, None), followup="drift") is followup
 
 
+def test_a_model_pick_cannot_overturn_a_followup_answered_from_the_conversation():
+    followup = local("drift", Band.ANSWER, 0.5, facet="research")
+    assert combine(followup, Vote(Outcome.OK, "objectives"), followup="drift") is followup
+    # without a conversation the same pick still answers
+    assert combine(followup, Vote(Outcome.OK, "objectives")).topic == "objectives"
+
+
 def test_off_subject_from_the_model_leaves_an_unsure_local_verdict():
     unsure = local(None, Band.DID_YOU_MEAN, 0.2, suggestions=("data",))
     assert combine(unsure, Vote(Outcome.OK, None)) is unsure
