@@ -30,7 +30,7 @@ _CHANNEL = re.compile(r"(?:<|&lt;)#([CG][A-Z0-9]{1,30})(?:\|[^>&]*)?(?:>|&gt;)")
 
 def topic_prompt(topic: Topic, weak: bool = False) -> Prompt:
     title = f"Brush up on {topic.title}" if weak else f"{topic.title}: research vs production"
-    return {"title": title[:75], "message": f"How is {topic.title} different in research and in production?"}
+    return {"title": title[:75], "message": f"{topic.title}: how does research differ from production?"}
 
 
 def explain_quiz_prompt(channel_id: str) -> Prompt:
