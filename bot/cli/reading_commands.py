@@ -126,7 +126,9 @@ def eval_command(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps({"set": str(path), **result.as_json()}) + "\n")
         return 0
     lines = [f"{path}: {result.on} on-subject, {result.off} off-subject questions"]
-    lines.append("  readers: the matcher, the n-gram and the embedding readers" + (", and the language model" if model else ""))
+    lines.append(
+        "  readers: the matcher, the n-gram and the embedding readers" + (", and the language model" if model else "")
+    )
     if result.on:
         lines += [
             f"  top-1                 {result.top1:6.1%}",
