@@ -288,6 +288,7 @@ def test_an_event_whose_handler_died_is_answered_once_later(ctx, fake_slack, clo
     assert fake_slack.of("chat.postMessage") == []  # its lease is still fresh: the handler may be running
     clock.advance(minutes=6)
     scheduler.tick(ctx)
+    ctx.background.drain(5)  # recovered replies go out on the pool, not on the scheduler's thread
     [reply] = fake_slack.of("chat.postMessage")
     assert reply.params["channel"] == "D1" and "Drift" in str(reply.params["blocks"])
     clock.advance(minutes=6)
