@@ -131,7 +131,13 @@ def test_metrics_count_requests_acks_slack_calls_posts_answers_and_lag(slack, ct
         click = answer_click(post["blocks"], message_ts=post["ts"], response_url=fake_slack.response_url(f"m{attempt}"))
         assert served.block_action(click).status == 200
         fake_slack.wait_for("response_url", attempt + 1)
+    # The fake Slack records a reply when it arrives; our counter moves when its answer is back: wait for both.
     after = scrape(served)
+    deadline = time.monotonic() + 10
+    while grew(before, after, "lab2prod_slack_calls_total", method="response_url", result="ok") < 2:
+        assert time.monotonic() < deadline, "the replies' metric never caught up"
+        time.sleep(0.05)
+        after = scrape(served)
 
     assert grew(before, after, "lab2prod_requests_total", surface="command", outcome="ok") == 1
     assert grew(before, after, "lab2prod_requests_total", surface="unknown", outcome="unsigned") == 1
