@@ -19,6 +19,7 @@ Run: python -m bench.insights [--answers N] [--people P] [--repeat R] [--db PATH
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import sqlite3
 import tempfile
@@ -29,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.stats import Timing, summarize_ms, time_ms
+from bot.services.learning import chart
 from storage.db import reading, upgrade
 
 NOW = datetime(2026, 11, 25, 12, 0)
@@ -57,6 +59,18 @@ def fill(path: Path, answers: int, people: int, seed: int = 7) -> None:
     con.commit()
     con.execute("ANALYZE")
     con.close()
+
+
+def render_empty_png() -> bytes:
+    """The baseline: an empty Agg figure of the same size, saved the same way."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(chart.WIDTH_IN, chart.HEIGHT_IN), dpi=chart.DPI)
+    FigureCanvasAgg(figure)
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib.backends.backend_agg
     import matplotlib.figure  # noqa: F401
 
-    from bot.services.learning.chart import render_empty_png, render_png
+    from bot.services.learning.chart import render_png
 
     import_ms = (time.perf_counter() - started) * 1000
     series = insights.build_chart(ctx, target, NOW)

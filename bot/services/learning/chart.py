@@ -44,15 +44,3 @@ def render_png(series: ChartSeries, title: str) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
-
-
-def render_empty_png() -> bytes:
-    """The bench's baseline: an empty Agg figure of the same size, saved the same way."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    FigureCanvasAgg(figure)
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
