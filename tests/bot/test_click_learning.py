@@ -112,7 +112,8 @@ def test_did_you_mean_clicks_become_a_phrasing_the_next_matcher_answers(slack, f
 
     # Exactly one line is new: the phrasing, at the end of its topic's list; every comment and line kept in order.
     before, after = marked.splitlines(), bank.read_text().splitlines()
-    [added] = [i for i, line in enumerate(after) if line == f"      - {listed_question}"]
+    # (quoted where YAML needs it: "quick question: is…" holds a ": ")
+    [added] = [i for i, line in enumerate(after) if line.startswith("      - ") and _item(line) == listed_question]
     assert after[:added] + after[added + 1 :] == before
     assert "      # authors: keep this one first" in after and after[0].startswith("# lab2prod topic bank")
     learned = load_bank(bank)  # the bank still validates
@@ -126,6 +127,13 @@ def test_did_you_mean_clicks_become_a_phrasing_the_next_matcher_answers(slack, f
     again = run("content", "accept", sid, "--workspace", "T1", "--bank", str(bank), env=cli_env(db_url))
     assert again.returncode == 1 and "no suggestion" in again.stdout
     assert bank.read_text().splitlines() == after
+
+
+def _item(line: str) -> object:
+    try:
+        return yaml.safe_load(line.strip())[0]
+    except (yaml.YAMLError, TypeError, KeyError, IndexError):
+        return None
 
 
 def wait_for_question(ctx, user: str) -> None:
