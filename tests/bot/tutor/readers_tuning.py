@@ -1,9 +1,9 @@
 """Fitting the readers' combination on development data, and nested 5-fold cross-validation of the whole design.
 
-Development data only: the dev set (tests/data/eval_questions.yaml), the held-out and practice questions of
-tests/bot/tutor/, and the odd half of the fresh set. The sealed set and the fresh set's even half are read for
-one thing only: a development question that is also a test question (the same words, e.g. "what is data
-drift?") is left out, so that no test question is ever trained on. Nothing else of them reaches this module.
+Development data only: the dev set (tests/data/eval_questions.yaml), the held-out, practice and authored
+questions of tests/bot/tutor/, and the odd half of the fresh set. The sealed set and the fresh set's even half
+are read for one thing only: a development question that is also a test question (the same words, e.g. "what
+is data drift?") is left out, so that no test question is ever trained on. Nothing else of them reaches this module.
 
 The learned readers train on the bank plus development questions, so every figure here reads a question with
 readers trained without it:
@@ -46,6 +46,7 @@ def development_sets() -> dict[str, list[dict]]:
         "held-out questions": yaml.safe_load((HERE / "heldout_questions.yaml").read_text(encoding="utf-8")),
         "practice questions": yaml.safe_load((HERE / "practice_questions.yaml").read_text(encoding="utf-8")),
         "fresh odd half": load("fresh_questions.yaml")[1::2],
+        "authored questions": yaml.safe_load((HERE / "authored_questions.yaml").read_text(encoding="utf-8")),
     }
 
 
@@ -150,8 +151,9 @@ def fit(reads: Sequence[Read]) -> Combination:
 
 def cross_validate(
     texts: Sequence[TopicTexts], matcher: object, entries: Sequence[dict]
-) -> tuple[Figures, list[Combination]]:
-    """Pooled figures over K held-out folds, each read by readers and a combination fitted without it."""
+) -> tuple[list[Match], list[Combination]]:
+    """Each entry's verdict from readers and a combination fitted without its fold (K folds), in `entries`'
+    order, and the combination each fold chose. `figures` of any slice of them is an honest figure."""
     verdicts: dict[int, Match] = {}
     chosen = []
     for held in folds(len(entries)):
@@ -161,5 +163,10 @@ def cross_validate(
         for i, r in zip(held, read_with(texts, matcher, kept, [entries[i] for i in held]), strict=True):
             chances = ranked(r.first, r.ngram, r.embedding, combination)
             verdicts[i] = decide(r.first, chances, combination.answer, combination.offer)
-    ordered = iter([verdicts[i] for i in range(len(entries))])
-    return figures(lambda _: next(ordered), entries), chosen
+    return [verdicts[i] for i in range(len(entries))], chosen
+
+
+def verdict_figures(verdicts: Sequence[Match], entries: Sequence[dict]) -> Figures:
+    """The figures of `entries` given each one's verdict, in order."""
+    ordered = iter(verdicts)
+    return figures(lambda _: next(ordered), entries)

@@ -58,13 +58,15 @@ def test_fresh_set_figures_are_reported_and_do_not_regress():
 
 # The readers that check each other (bot/tutor/reading/readers.py), on the same test sets: figures only, never a
 # question. Issue 19's targets on each set: top-1 >= 90%, confidently wrong <= 2%, the right topic answered or
-# offered >= 97%, off-subject rejected >= 90%. The floors are what the readers reached when first run here (the
-# stacked combination of three readers, run after its design was chosen on development data: sealed top-1 87.1%,
-# offered 97.6%, wrong 1.0%, rejection 100%; fresh even half 84.9%, 97.6%, 1.6%, 100%).
+# offered >= 97%, off-subject rejected >= 90%. The floors are what the readers reached when first run here, less
+# about one question (trained with the authored development questions, run after the design and the data were
+# fixed on development data: sealed top-1 91.6%, offered 99.0%, wrong 0.3%, rejection 100%; fresh even half
+# 93.7%, 98.4%, 0.8%, 100%). Before the authored questions: sealed 82.9%, 97.6%, 1.0%, 100%; fresh even half
+# 82.5%, 97.6%, 1.6%, 100%.
 READERS_TARGETS = {"top-1": 0.90, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.90}
 READERS_FLOORS = {
-    "sealed": {"top-1": 0.82, "wrong": 0.015, "answered or offered": 0.97, "rejection": 0.98},
-    "fresh even half": {"top-1": 0.82, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.96},
+    "sealed": {"top-1": 0.90, "wrong": 0.01, "answered or offered": 0.98, "rejection": 0.98},
+    "fresh even half": {"top-1": 0.92, "wrong": 0.016, "answered or offered": 0.97, "rejection": 0.96},
 }
 
 

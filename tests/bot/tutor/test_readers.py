@@ -106,22 +106,38 @@ def test_shipped_combination_is_what_fitting_picks_on_development_data(developme
     assert json.loads(json.dumps(shipped.as_json()))["features"] == list(rt.features.__globals__["FEATURES"])
 
 
-# Floors: what nested cross-validation reached when the design was chosen (README). Falling below is a
-# regression. Development figures of the shipped readers are in-sample (they trained on these questions).
-CV_FLOORS = {"top-1": 0.90, "wrong": 0.015, "answered or offered": 0.97, "rejection": 0.92}
+# Floors: what nested cross-validation reached when the design was chosen (README), pooled over every development
+# question and over those not written for the readers (the dev, held-out, practice and fresh-odd sets, whose
+# wording is like the test sets'; the authored questions are much harder: the matcher alone gets half of them).
+# Falling below is a regression. Development figures of the shipped readers are in-sample (they trained on these
+# questions).
+CV_FLOORS = {
+    "all": {"top-1": 0.69, "wrong": 0.04, "answered or offered": 0.92, "rejection": 0.95},
+    "not authored": {"top-1": 0.90, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.90},
+}
 
 
 def test_development_figures_before_and_after_and_nested_cross_validation(development):
     questions, matcher = development
     readers = build_readers(BANK.topics)
+    source = {}
     for name, entries in rt.development_sets().items():
         print(f"\n{name:20} matcher: {figures(matcher.match, entries).line()}")
         print(f"{name:20} readers (in-sample): {figures(readers.match, entries).line()}")
-    pooled, chosen = rt.cross_validate(TEXTS, matcher, questions)
-    print(f"nested 5-fold cross-validation on development questions: {pooled.line()}")
-    print(f"  answered or offered {pooled.answered_or_offered:5.1%}")
+        source.update({(str(e["q"]), e["topic"]): name for e in entries})
+    verdicts, chosen = rt.cross_validate(TEXTS, matcher, questions)
+    print("nested 5-fold cross-validation on development questions (each read without its fold):")
+    groups = {"all": lambda _: True, "not authored": lambda name: name != "authored questions"}
+    groups |= {name: (lambda n: lambda name: name == n)(name) for name in rt.development_sets()}
+    measured = {}
+    for group, member in groups.items():
+        kept = [i for i, e in enumerate(questions) if member(source[(e["q"], e["topic"])])]
+        pooled = measured[group] = rt.verdict_figures([verdicts[i] for i in kept], [questions[i] for i in kept])
+        print(f"  {group:20} {pooled.line()}, answered or offered {pooled.answered_or_offered:5.1%}")
     print(f"thresholds chosen per fold (answer, offer): {[(c.answer, c.offer) for c in chosen]}")
-    assert pooled.top1 >= CV_FLOORS["top-1"] and pooled.wrong <= CV_FLOORS["wrong"]
-    assert pooled.answered_or_offered >= CV_FLOORS["answered or offered"]
-    assert pooled.rejection >= CV_FLOORS["rejection"]
-    assert yaml.safe_load(yaml.safe_dump(pooled.as_json()))["top1"] >= CV_FLOORS["top-1"]
+    for group, floors in CV_FLOORS.items():
+        pooled = measured[group]
+        assert pooled.top1 >= floors["top-1"] and pooled.wrong <= floors["wrong"], group
+        assert pooled.answered_or_offered >= floors["answered or offered"], group
+        assert pooled.rejection >= floors["rejection"], group
+    assert yaml.safe_load(yaml.safe_dump(measured["all"].as_json()))["top1"] >= CV_FLOORS["all"]["top-1"]
