@@ -37,6 +37,8 @@ LABELLED = [
     Path(__file__).parent / "data" / "sealed_questions.yaml",
     Path(__file__).parent / "bot" / "tutor" / "practice_questions.yaml",
     Path(__file__).parent / "bot" / "tutor" / "heldout_questions.yaml",
+    Path(__file__).parent / "data" / "unseen_questions.yaml",
+    Path(__file__).parent / "bot" / "tutor" / "authored_questions.yaml",
 ]
 MODES = (
     "correct",

@@ -19,7 +19,7 @@ from bot.services.runtime.language_model import LanguageModel, read, wants_model
 from bot.tutor.model_vote import UNSURE_BELOW, AskWhen, Outcome, Vote, combine, for_model, topic_lines
 from bot.tutor.reading import Band, Match, build_readers
 from content.loader import load_bank
-from tests.bot.tutor.evaluation import figures, load
+from tests.bot.tutor.evaluation import figures, load, trained_on
 from tests.cli_runs import run
 from tests.fake_openai import LABELLED, FakeOpenAI
 
@@ -159,6 +159,7 @@ SETS = {
     "heldout": lambda: yaml.safe_load(LABELLED[4].read_text(encoding="utf-8")),
     "TEST sealed": lambda: load("sealed_questions.yaml"),
     "TEST fresh even half": lambda: load("fresh_questions.yaml")[0::2],
+    "TEST unseen": lambda: load("unseen_questions.yaml"),
 }
 
 
@@ -228,7 +229,7 @@ def keep_on_null(q: str, vote: Vote) -> Match:
 
 
 def test_ask_json_keeps_its_keys_and_says_which_reader_answered(fake):
-    dev = [e for e in load("eval_questions.yaml") if e["topic"]]
+    dev = [e for e in trained_on() if e["topic"]]
     misread = next(e for e in dev if MATCHER.match(e["q"]).topic != e["topic"])
     env = {"LAB2PROD_LLM_URL": fake.url, "LAB2PROD_LLM_MODEL": "fake-model"}
     result = run("ask", "--json", "-", stdin=f"{misread['q']}\n{QUESTION}\n", env=env)

@@ -7,10 +7,8 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.blocks.answer_blocks import reply_for_match
 from bot.config import LlmSettings
@@ -19,10 +17,11 @@ from bot.tutor.model_vote import topic_lines
 from storage.models import AskedQuestion
 from tests.app_server import http_get
 from tests.bot.test_qa_slack import _wait_rows
+from tests.bot.tutor.evaluation import trained_on
 from tests.fake_openai import FakeOpenAI
 
 GENEROUS = 10.0  # the fake hangs 30 s; the budget is 2 s: an answer inside this bound proves the timeout held
-DEV = yaml.safe_load((Path(__file__).parents[1] / "data" / "eval_questions.yaml").read_text(encoding="utf-8"))
+DEV = trained_on()
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Fitting the readers' combination on development data, and nested 5-fold cross-validation of the whole design.
 
 Development data only: the dev set (tests/data/eval_questions.yaml), the held-out, practice and authored
-questions of tests/bot/tutor/, and the odd half of the fresh set. The sealed set and the fresh set's even half
-are read for one thing only: a development question that is also a test question (the same words, e.g. "what
-is data drift?") is left out, so that no test question is ever trained on. Nothing else of them reaches this module.
+questions of tests/bot/tutor/, and the odd half of the fresh set. The test sets (sealed, the fresh set's even
+half, unseen) are read for one thing only: a development question that is also a test question (the same words,
+e.g. "what is data drift?") is left out, so that no test question is ever trained on. Nothing else of them
+reaches this module.
 
 The learned readers train on the bank plus development questions, so every figure here reads a question with
 readers trained without it:
@@ -58,7 +59,8 @@ def same_words(question: str) -> str:
 
 def test_questions() -> set[str]:
     """The test sets' questions, only so that none of them is trained on."""
-    return {same_words(e["q"]) for e in (*load("sealed_questions.yaml"), *load("fresh_questions.yaml")[0::2])}
+    tests = (*load("sealed_questions.yaml"), *load("fresh_questions.yaml")[0::2], *load("unseen_questions.yaml"))
+    return {same_words(e["q"]) for e in tests}
 
 
 def development_questions() -> list[dict]:

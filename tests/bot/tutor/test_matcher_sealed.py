@@ -61,19 +61,28 @@ def test_fresh_set_figures_are_reported_and_do_not_regress():
 # offered >= 97%, off-subject rejected >= 90%. The floors are what the readers reached when first run here, less
 # about one question (trained with the authored development questions, run after the design and the data were
 # fixed on development data: sealed top-1 91.6%, offered 99.0%, wrong 0.3%, rejection 100%; fresh even half
-# 93.7%, 98.4%, 0.8%, 100%). Before the authored questions: sealed 82.9%, 97.6%, 1.0%, 100%; fresh even half
-# 82.5%, 97.6%, 1.6%, 100%.
+# 94.4%, 98.4%, 0.8%, 100%). Before the authored questions: sealed 82.9%, 97.6%, 1.0%, 100%; fresh even half
+# 82.5%, 97.6%, 1.6%, 100%. The unseen set (tests/data/unseen_questions.yaml) was written after all that, and its
+# first run is its floor, less about one question: top-1 92.6%, offered 100%, wrong 0%, rejection 93.3% (the
+# matcher alone: 83.5%, 94.4%, 3.5%, 97.8%). Its very first run said 95.6% rejection: two of its off-subject
+# questions (everyday chatter) were also development questions the readers trained on; they were left out of
+# training and the readers refitted, as for the other test sets.
 READERS_TARGETS = {"top-1": 0.90, "wrong": 0.02, "answered or offered": 0.97, "rejection": 0.90}
 READERS_FLOORS = {
     "sealed": {"top-1": 0.90, "wrong": 0.01, "answered or offered": 0.98, "rejection": 0.98},
     "fresh even half": {"top-1": 0.92, "wrong": 0.016, "answered or offered": 0.97, "rejection": 0.96},
+    "unseen": {"top-1": 0.92, "wrong": 0.004, "answered or offered": 0.99, "rejection": 0.91},
 }
 
 
 def test_readers_on_the_test_sets_are_reported_and_do_not_regress():
     bank = load_bank()
     matcher, readers = build_matcher(bank.topics), build_readers(bank.topics)
-    sets = {"sealed": load("sealed_questions.yaml"), "fresh even half": load("fresh_questions.yaml")[0::2]}
+    sets = {
+        "sealed": load("sealed_questions.yaml"),
+        "fresh even half": load("fresh_questions.yaml")[0::2],
+        "unseen": load("unseen_questions.yaml"),
+    }
     for name, entries in sets.items():
         before, after = figures(matcher.match, entries), figures(readers.match, entries)
         print(f"\n{name} matcher: {before.line()}, answered or offered {before.top1 + before.suggested:5.1%}")
