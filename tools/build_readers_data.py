@@ -2,7 +2,8 @@
 bank, then commit both files; tests/bot/tutor/test_readers.py fails while either is stale):
 
 - dev_questions.yaml: every development question, {q, topic}, that the learned readers train on beside the
-  bank (the dev set, the held-out and practice questions, the fresh set's odd half; never a test-set question);
+  bank (the dev set, the held-out, practice and authored questions, the fresh set's odd half; never a test-set
+  question);
 - combination.json: the stacker's weights and thresholds, fitted on those questions read out-of-fold
   (tests/bot/tutor/readers_tuning.py).
 Usage: PYTHONPATH=. python tools/build_readers_data.py (it reads the development sets in tests/)

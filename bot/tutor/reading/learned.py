@@ -3,7 +3,7 @@
 Trained on every text the bank holds for a topic (title, aliases, phrasings, key points, both answers, the
 example) plus the development questions shipped in dev_questions.yaml (on-subject ones under their topic,
 off-subject ones under OFF_SUBJECT, an extra class); no test-set question is among them (a test checks). Trained
-once per bank per process (kept under the hash of its training texts), about a second. Reading a question does
+once per bank per process (kept under the hash of its training texts), about 1.5 s. Reading a question does
 not go back to scikit-learn: its n-grams are looked up in the fitted vocabularies and scored with the fitted
 weights directly, the same arithmetic as `predict_proba` (sublinear tf-idf, l2-normalised per vectorizer,
 softmax), in a fraction of the time.
