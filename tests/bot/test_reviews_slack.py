@@ -331,3 +331,22 @@ def test_a_second_click_on_a_review_card_is_not_graded_again(ctx, slack, fake_sl
     assert replies[1]["text"] == "You already answered this one; only your first answer counts.", replies[1]
     assert "blocks" not in replies[1]
     assert card(ctx, question_id).reviews == 2  # the practice answer, then the first review click only
+
+
+def test_a_time_zone_slack_would_not_give_at_switch_on_is_learned_at_the_first_review(ctx, slack, fake_slack, clock):
+    """users.info failing once must not leave the person on UTC for good: each review DM asks again until Slack
+    answers, so the days after follow the person's own clock."""
+    fake_slack.users["U1"] = NEW_YORK
+    answer_practice(ctx, slack, fake_slack, right=False)  # Monday 08:00 UTC
+    fake_slack.fault("users.info", "error", times=1, error="internal_error")
+    before = len(fake_slack.of("response_url"))
+    slack.command("review on 07:30", response_url=fake_slack.response_url("on"))
+    [confirm] = fake_slack.wait_for("response_url", before + 1)[before:]
+    assert "UTC" in confirm.params["text"]
+    with reading(ctx.sessions) as s:
+        assert reviews.get_setting(s, "T1", "U1").tz is None
+    clock.now = datetime(2026, 3, 3, 7, 31)  # Tuesday 07:31 UTC: the first review goes out on UTC's clock
+    assert delivery.post_due(ctx) == ["U1: sent 1 card(s)"]
+    with reading(ctx.sessions) as s:
+        assert reviews.get_setting(s, "T1", "U1").tz == "America/New_York"
+    assert "on, daily at 07:30 (America/New_York)" in slack.command("review").json()["text"]

@@ -10,7 +10,8 @@ DMs go out as `conversations.open` then `chat.postMessage`. A person Slack canno
 no later day. The DM carries the day's claim id in its metadata: when Slack's answer is lost, `resolve_unsure`
 looks in the DM's history and sends again only if it is not there (and it is still the person's day), so each
 person gets exactly one review DM a day. A plain refusal ends that day's review; only a rate limit before
-anything was sent frees the day for the next tick."""
+anything was sent frees the day for the next tick. A person whose time zone Slack would not give at switch-on
+is asked about again after each review DM until it does (UTC meanwhile)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.blocks.review_blocks import review_dm_blocks
+from bot.services.learning.reviews import learn_time_zone
 from bot.services.quiz.posting import topic_title
 from bot.services.runtime.context import Context
 from bot.services.slack.clients import NotInstalled, slack_error
@@ -151,7 +153,18 @@ def _post(
         _finish(ctx, day_id, f"{UNSURE}: {sent.unsure}", channel)
         return "Slack's answer was lost; it will be looked for before any second send"
     _finish(ctx, day_id, SENT, channel, sent.ts)
+    if setting.tz is None:
+        _ask_time_zone_again(ctx, client, setting)
     return f"sent {len(ids)} card(s)"
+
+
+def _ask_time_zone_again(ctx: Context, client: WebClient, setting: ReviewSettingRecord) -> None:
+    """users.info may have failed when reviews were switched on: ask again after each review DM until Slack says
+    (one call a day per such person), so the next days follow the person's own clock, not UTC."""
+    try:
+        learn_time_zone(ctx, client, setting.workspace_id, setting.user_id)
+    except Exception:  # the DM is sent; a zone unknown one more day is no reason to report a failure
+        log.warning("no time zone for a review yet; asking again after the next one", exc_info=True)
 
 
 def resolve_unsure(ctx: Context) -> list[str]:
