@@ -203,6 +203,16 @@ def claimed_since(session: Session, first_day: date) -> set[tuple[str, str, date
     return {(ws, user, day) for ws, user, day in rows}
 
 
+def day_claimed(session: Session, workspace_id: str, user_id: str, day: date) -> bool:
+    """Whether one person's review for a local day is claimed (sent, or being sent)."""
+    found = session.scalar(
+        select(ReviewDay.id).where(
+            ReviewDay.workspace_id == workspace_id, ReviewDay.user_id == user_id, ReviewDay.local_date == day
+        )
+    )
+    return found is not None
+
+
 def claim_day(
     session: Session, workspace_id: str, user_id: str, day: date, now: datetime, question_ids: list[str], outcome: str
 ) -> int | None:

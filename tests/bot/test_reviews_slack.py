@@ -350,3 +350,14 @@ def test_a_time_zone_slack_would_not_give_at_switch_on_is_learned_at_the_first_r
     with reading(ctx.sessions) as s:
         assert reviews.get_setting(s, "T1", "U1").tz == "America/New_York"
     assert "on, daily at 07:30 (America/New_York)" in slack.command("review").json()["text"]
+
+
+def test_a_days_claim_is_looked_up_for_one_person_of_one_workspace(ctx, clock):
+    day = clock.now.date()
+    with transaction(ctx.sessions) as s:
+        assert reviews.claim_day(s, "T1", "U1", day, clock.now, [], delivery.NOTHING_DUE) is not None
+    with reading(ctx.sessions) as s:
+        assert reviews.day_claimed(s, "T1", "U1", day)
+        assert not reviews.day_claimed(s, "T2", "U1", day)  # the same user id in another workspace
+        assert not reviews.day_claimed(s, "T1", "U2", day)
+        assert not reviews.day_claimed(s, "T1", "U1", day + timedelta(days=1))

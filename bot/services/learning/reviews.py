@@ -34,7 +34,7 @@ def status(ctx: Context, workspace_id: str, user_id: str) -> ReviewStatus:
         day = review_rules.today(now, tz)
         end, live = review_rules.day_end(day, tz), ctx.bank.questions_by_id.keys()
         due, first_due, total = reviews.due_summary(session, workspace_id, user_id, end, live)
-        sent_today = (workspace_id, user_id, day) in reviews.claimed_since(session, day)
+        sent_today = reviews.day_claimed(session, workspace_id, user_id, day)
     if setting is None:
         return ReviewStatus(False, review_rules.DEFAULT_TIME, None, due, None, total)
     next_date = review_rules.next_review(now, tz, first_due, sent_today)
