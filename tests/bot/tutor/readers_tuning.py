@@ -32,7 +32,7 @@ from bot.tutor.reading.figures import Figures
 from bot.tutor.reading.learned import LearnedReader
 from bot.tutor.reading.readers import Combination, candidates, decide, features, ranked
 from bot.tutor.reading.words import normalize
-from tests.bot.tutor.evaluation import figures, load
+from tests.bot.tutor.evaluation import authored, figures, load
 
 HERE = Path(__file__).resolve().parent
 K = 5
@@ -47,7 +47,7 @@ def development_sets() -> dict[str, list[dict]]:
         "held-out questions": yaml.safe_load((HERE / "heldout_questions.yaml").read_text(encoding="utf-8")),
         "practice questions": yaml.safe_load((HERE / "practice_questions.yaml").read_text(encoding="utf-8")),
         "fresh odd half": load("fresh_questions.yaml")[1::2],
-        "authored questions": yaml.safe_load((HERE / "authored_questions.yaml").read_text(encoding="utf-8")),
+        "authored questions": authored(),
     }
 
 
